@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_configure() -> None:
+    from django.conf import settings
+
+    # Real hashing costs ~0.3 s a password; tests sign in hundreds of times.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    from doorstep.core.testing import build_world
+
+    return build_world()

@@ -1,0 +1,1 @@
+"""Doorstep: lawful, effective collection visits and the work around them."""

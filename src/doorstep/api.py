@@ -1,0 +1,78 @@
+"""The JSON API root: authentication, the one error body, and the routers of every app.
+
+Every 4xx answers ``{"error": {"code", "message", "fields"}}`` so integrations parse one shape;
+``core.middleware.ApiErrorBodyMiddleware`` covers the responses Django produces before Ninja runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import SessionAuth
+
+from doorstep.core.api_errors import error_body, fields_from_validation
+from doorstep.core.errors import DomainError
+from doorstep.staff.tokens import BearerTokenAuth
+
+api = NinjaAPI(
+    title="Doorstep API",
+    version="1",
+    description=(
+        "Doorstep's JSON API. Sign in with the browser session, or get a bearer token from "
+        "`POST /api/v1/auth/token` and send it as `Authorization: Bearer …`. Lists are "
+        '`{"count", "items"}` paginated with `?page=&page_size=`; every 4xx answers '
+        '`{"error": {"code", "message", "fields"}}`.'
+    ),
+    auth=[SessionAuth(), BearerTokenAuth()],
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def _reply(
+    request: HttpRequest, status: int, code: str, message: str, fields: Any = None
+) -> HttpResponse:
+    return api.create_response(request, error_body(code, message, fields), status=status)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return _reply(
+        request, 422, "invalid", _("Some fields are not valid."), fields_from_validation(exc.errors)
+    )
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _reply(request, exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _reply(request, 401, "not_authenticated", _("Sign in or send a valid bearer token."))
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _reply(request, 404, "not_found", _("Not found."))
+
+
+@api.exception_handler(PermissionDenied)
+def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _reply(request, 403, "forbidden", _("Your role may not do this."))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _reply(request, exc.status_code, f"http_{exc.status_code}", str(exc.message))
+
+
+api.add_router("/v1/auth", "doorstep.staff.api.auth_router")
+api.add_router("/v1", "doorstep.staff.api.router")
+api.add_router("/v1", "doorstep.cases.api.router")

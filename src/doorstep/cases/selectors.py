@@ -1,0 +1,195 @@
+"""Every read of a case goes through here, scoped by the reader's role and branch.
+
+Out-of-scope cases raise ``CaseNotFound`` (HTTP 404), so nobody learns that a case exists outside
+their scope; in-scope cases a role may only read raise ``CaseActionDenied`` (HTTP 403) for writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from doorstep.cases.models import Case, CaseParticipant, Transfer
+from doorstep.staff.models import Role, StaffMember
+from doorstep.staff.selectors import ALL_BRANCH_ROLES, BRANCH_ROLES, FIELD_ROLES, staff_for
+
+
+class CaseNotFound(Http404):
+    pass
+
+
+class CaseActionDenied(PermissionDenied):
+    pass
+
+
+class CaseAction(StrEnum):
+    VIEW = "view"
+    NOTE = "note"
+    MESSAGE = "message"
+    TRANSITION = "transition"
+    ASSIGN = "assign"
+    TRANSFER = "transfer"
+    ATTACH = "attach"
+    REVEAL = "reveal"
+
+
+PARTICIPANT_CAPACITY = {
+    Role.LEGAL_SPECIALIST: CaseParticipant.Capacity.LEGAL,
+    Role.FINANCE_SPECIALIST: CaseParticipant.Capacity.FINANCE,
+    Role.COMPLAINT_HANDLER: CaseParticipant.Capacity.COMPLAINT,
+}
+
+# Who may see full personal data (ID number, phones) for a case in scope; everyone else sees
+# masks. Auditors sample records and never need the values themselves.
+REVEAL_ROLES = frozenset(
+    {
+        Role.FIELD_AGENT,
+        Role.PHONE_AGENT,
+        Role.COLLECTIONS_MANAGER,
+        Role.BRANCH_ADMIN,
+        Role.LEGAL_SPECIALIST,
+        Role.COMPLAINT_HANDLER,
+        Role.COMPLIANCE_OFFICER,
+        Role.HEAD_OFFICE_ADMIN,
+    }
+)
+WRITING_ROLES = frozenset(set(Role) - {Role.COMPLIANCE_OFFICER, Role.INTERNAL_AUDITOR})
+
+
+def _scope(staff: StaffMember) -> QuerySet[Case]:
+    cases = Case.objects.all()
+    role = Role(staff.role)
+    if role in ALL_BRANCH_ROLES:
+        return cases
+    if role in FIELD_ROLES:
+        return cases.filter(agent=staff)
+    if role in PARTICIPANT_CAPACITY:
+        attached = CaseParticipant.objects.filter(
+            case=OuterRef("pk"), staff=staff, capacity=PARTICIPANT_CAPACITY[role]
+        )
+        return cases.filter(Exists(attached))
+    if role in BRANCH_ROLES:
+        transferred_out = Transfer.objects.filter(case=OuterRef("pk"), from_branch=staff.branch_id)
+        return cases.filter(Q(branch=staff.branch_id) | Exists(transferred_out))
+    return cases.none()
+
+
+def case_visible(*, user: Any) -> QuerySet[Case]:
+    """The cases this user may see at all."""
+    staff = staff_for(user)
+    if staff is None:
+        return Case.objects.none()
+    return _scope(staff)
+
+
+def case_can(*, staff: StaffMember, case: Case, action: CaseAction) -> bool:
+    """Whether ``staff``, who can already see ``case``, may also take ``action`` on it.
+
+    Compliance officers and auditors only read. A closed case takes thread messages only. A
+    branch's managers run its cases; a branch that transferred a case out keeps the thread.
+    """
+    role = Role(staff.role)
+    owns_branch = role is Role.HEAD_OFFICE_ADMIN or (
+        role in BRANCH_ROLES and case.branch_id == staff.branch_id
+    )
+    writes = role in WRITING_ROLES
+    match action:
+        case CaseAction.VIEW:
+            return True
+        case CaseAction.REVEAL:
+            return role in REVEAL_ROLES
+        case CaseAction.MESSAGE:
+            return writes
+        case CaseAction.NOTE:
+            former_branch = role in BRANCH_ROLES and not owns_branch
+            return writes and not former_branch and not case.is_closed
+        case CaseAction.ASSIGN | CaseAction.TRANSFER | CaseAction.ATTACH:
+            return owns_branch and not case.is_closed
+        case CaseAction.TRANSITION:
+            agent_or_legal = role in FIELD_ROLES or role is Role.LEGAL_SPECIALIST
+            return (owns_branch or agent_or_legal) and not case.is_closed
+
+
+def case_get(*, user: Any, pk: int, action: CaseAction = CaseAction.VIEW) -> Case:
+    """Load a case for ``user`` to ``action``; 404 outside their scope, 403 if not allowed."""
+    staff = staff_for(user)
+    if staff is None:
+        raise CaseNotFound
+    case = (
+        _scope(staff)
+        .select_related("customer", "branch", "team", "agent", "agent__user")
+        .filter(pk=pk)
+        .first()
+    )
+    if case is None:
+        raise CaseNotFound
+    if not case_can(staff=staff, case=case, action=action):
+        raise CaseActionDenied
+    return case
+
+
+SORTS = {
+    "dpd": ("dpd", "reference"),
+    "-dpd": ("-dpd", "reference"),
+    "amount": ("past_due", "reference"),
+    "-amount": ("-past_due", "reference"),
+    "opened": ("opened_on", "reference"),
+    "-opened": ("-opened_on", "reference"),
+    "reference": ("reference",),
+    "-reference": ("-reference",),
+    "customer": ("customer__name", "reference"),
+    "-customer": ("-customer__name", "reference"),
+}
+DEFAULT_SORT = "-dpd"
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    buckets: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    branch: int | None = None
+    agent: int | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    min_dpd: int | None = None
+    max_dpd: int | None = None
+    search: str = ""
+    sort: str = DEFAULT_SORT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    """The user's visible cases narrowed by ``filters``; amounts filter on what is past due."""
+    cases = case_visible(user=user)
+    if filters.buckets:
+        cases = cases.filter(bucket__in=filters.buckets)
+    if filters.statuses:
+        cases = cases.filter(status__in=filters.statuses)
+    if filters.branch is not None:
+        cases = cases.filter(branch_id=filters.branch)
+    if filters.agent is not None:
+        cases = cases.filter(agent_id=filters.agent)
+    if filters.min_amount is not None:
+        cases = cases.filter(past_due__gte=filters.min_amount)
+    if filters.max_amount is not None:
+        cases = cases.filter(past_due__lte=filters.max_amount)
+    if filters.min_dpd is not None:
+        cases = cases.filter(dpd__gte=filters.min_dpd)
+    if filters.max_dpd is not None:
+        cases = cases.filter(dpd__lte=filters.max_dpd)
+    term = filters.search.strip()
+    if term:
+        cases = cases.filter(
+            Q(reference__iexact=term)
+            | Q(customer__name__icontains=term)
+            | Q(customer__external_id__iexact=term)
+            | Q(accounts__external_id__iexact=term)
+        ).distinct()
+    order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
+    return cases.select_related("customer", "branch", "agent").order_by(*order)
