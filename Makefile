@@ -47,7 +47,7 @@ messages: install
 	cd src/doorstep && ../../$(BIN)/doorstep compilemessages
 
 screenshots: install
-	$(BIN)/python -m bench.screenshots
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

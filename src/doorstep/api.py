@@ -76,3 +76,4 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 api.add_router("/v1/auth", "doorstep.staff.api.auth_router")
 api.add_router("/v1", "doorstep.staff.api.router")
 api.add_router("/v1", "doorstep.cases.api.router")
+api.add_router("/v1", "doorstep.portfolio.api.router")
