@@ -102,9 +102,10 @@ def _facts(case: Case, reason: str) -> lifecycle.Facts:
     return lifecycle.Facts(dpd=case.dpd, has_agent=case.agent_id is not None, reason=reason)
 
 
-def _record_transition(case: Case, target: lifecycle.Status, actor: Any, reason: str) -> None:
+def _transition_row(case: Case, target: lifecycle.Status, actor: Any, reason: str) -> StatusChange:
+    """Apply ``target`` to ``case`` (unsaved) and return the unsaved history row for it."""
     now = timezone.now()
-    StatusChange.objects.create(
+    row = StatusChange(
         case=case,
         from_status=case.status,
         to_status=target.value,
@@ -114,6 +115,7 @@ def _record_transition(case: Case, target: lifecycle.Status, actor: Any, reason:
     )
     case.status = target.value
     case.closed_at = now if target in lifecycle.CLOSED else None
+    return row
 
 
 @transaction.atomic
@@ -135,7 +137,7 @@ def case_transition(*, case: Case, target: str, actor: Any, reason: str = "") ->
         raise DomainError(
             "transition_refused", _(refusal.message) % _labels(refusal.params), field=field
         ) from None
-    _record_transition(case, wanted, actor, reason.strip())
+    _transition_row(case, wanted, actor, reason.strip()).save()
     case.save(update_fields=["status", "closed_at", "updated_at"])
     return case
 
@@ -188,7 +190,7 @@ def case_assign(
     fields = ["agent", "team", "updated_at"]
     if agent is not None and case.status == lifecycle.Status.NEW:
         # Giving a new case to an agent is what starts work on it.
-        _record_transition(case, lifecycle.Status.ACTIVE, actor, reason.strip())
+        _transition_row(case, lifecycle.Status.ACTIVE, actor, reason.strip()).save()
         fields += ["status", "closed_at"]
     case.save(update_fields=fields)
     return case
@@ -275,18 +277,59 @@ def case_add_entry(*, case: Case, author: Any, kind: str, body: str) -> Entry:
     )
 
 
+REFRESH_FIELDS = [
+    "dpd",
+    "bucket",
+    "past_due",
+    "outstanding_principal",
+    "outstanding_interest",
+    "outstanding_penalty",
+    "arrears_as_of",
+    "status",
+    "closed_at",
+    "updated_at",
+]
+REFRESH_CHUNK = 500
+
+
 def case_refresh_arrears(*, case: Case, as_of: date) -> Case:
-    """Bring the arrears snapshot to ``as_of``, record each bucket move since the last
-    refresh with its cause, and close the case as cured once nothing is past due."""
-    with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
-        account_ids = list(case.accounts.values_list("pk", flat=True))
-        histories = histories_for(account_ids, as_of=as_of)
-        parts = [delinquency.arrears(h.dues, h.payments, as_of) for h in histories.values()]
-        arrears = delinquency.combined(parts, as_of)
+    """Bring one case's arrears snapshot to ``as_of`` (see ``cases_refresh``)."""
+    cases_refresh(case_ids=[case.pk], as_of=as_of)
+    return Case.objects.get(pk=case.pk)
+
+
+def cases_refresh(*, case_ids: Sequence[int], as_of: date) -> int:
+    """Bring the arrears snapshots to ``as_of``, record each bucket move since the last
+    refresh with its cause, and close as cured the cases with nothing past due.
+
+    Works in chunks, each one transaction holding its cases' rows, reading every history in
+    two queries; returns how many cases were cured.
+    """
+    cured = 0
+    for start in range(0, len(case_ids), REFRESH_CHUNK):
+        with transaction.atomic():
+            cured += _refresh_chunk(case_ids[start : start + REFRESH_CHUNK], as_of)
+    return cured
+
+
+def _refresh_chunk(case_ids: Sequence[int], as_of: date) -> int:
+    cases = list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"))
+    links = Case.accounts.through.objects.filter(case_id__in=case_ids).values_list(
+        "case_id", "account_id"
+    )
+    accounts_of: dict[int, list[int]] = {}
+    for case_id, account_id in links:
+        accounts_of.setdefault(case_id, []).append(account_id)
+    histories = histories_for([a for ids in accounts_of.values() for a in ids], as_of=as_of)
+    moves: list[BucketChange] = []
+    closures: list[StatusChange] = []
+    for case in cases:
+        own = [histories[a] for a in accounts_of.get(case.pk, [])]
+        arrears = delinquency.combined(
+            [delinquency.arrears(h.dues, h.payments, as_of) for h in own], as_of
+        )
         if as_of > case.arrears_as_of:
-            moves = delinquency.bucket_moves(list(histories.values()), case.arrears_as_of, as_of)
-            BucketChange.objects.bulk_create(
+            moves += [
                 BucketChange(
                     case=case,
                     on=m.on,
@@ -297,26 +340,22 @@ def case_refresh_arrears(*, case: Case, as_of: date) -> Case:
                     cause_date=m.cause_date,
                     cause_amount=m.cause_amount,
                 )
-                for m in moves
-            )
+                for m in delinquency.bucket_moves(own, case.arrears_as_of, as_of)
+            ]
         _apply_arrears(case, arrears)
-        fields = [
-            "dpd",
-            "bucket",
-            "past_due",
-            "outstanding_principal",
-            "outstanding_interest",
-            "outstanding_penalty",
-            "arrears_as_of",
-            "updated_at",
-        ]
         status = lifecycle.Status(case.status)
         if arrears.dpd == 0 and status in lifecycle.OPEN:
             lifecycle.check(status, lifecycle.Status.CLOSED_CURED, _facts(case, CURED_REASON))
-            _record_transition(case, lifecycle.Status.CLOSED_CURED, None, CURED_REASON)
-            fields += ["status", "closed_at"]
-        case.save(update_fields=fields)
-    return case
+            closures.append(
+                _transition_row(case, lifecycle.Status.CLOSED_CURED, None, CURED_REASON)
+            )
+    now = timezone.now()
+    for case in cases:
+        case.updated_at = now
+    Case.objects.bulk_update(cases, REFRESH_FIELDS)
+    BucketChange.objects.bulk_create(moves)
+    StatusChange.objects.bulk_create(closures)
+    return len(closures)
 
 
 def cases_sync(*, as_of: date, branch: Branch | None = None) -> dict[str, int]:
@@ -325,11 +364,9 @@ def cases_sync(*, as_of: date, branch: Branch | None = None) -> dict[str, int]:
     open_cases = Case.objects.filter(status__in=sorted(lifecycle.OPEN))
     if branch is not None:
         open_cases = open_cases.filter(branch=branch)
-    refreshed = cured = 0
-    for case in open_cases.iterator(chunk_size=500):
-        updated = case_refresh_arrears(case=case, as_of=as_of)
-        refreshed += 1
-        cured += updated.status == lifecycle.Status.CLOSED_CURED
+    case_ids = list(open_cases.order_by("pk").values_list("pk", flat=True))
+    cured = cases_refresh(case_ids=case_ids, as_of=as_of)
+    refreshed = len(case_ids)
 
     opened = joined = 0
     for accounts in _newly_late_accounts(as_of=as_of, branch=branch).values():
