@@ -1,7 +1,8 @@
 """The JSON API root: authentication, the one error body, and the routers of every app.
 
 Every 4xx answers ``{"error": {"code", "message", "fields"}}`` so integrations parse one shape;
-``core.middleware.ApiErrorBodyMiddleware`` covers the responses Django produces before Ninja runs.
+``core.middleware.ApiErrorBodyMiddleware`` covers the answers Django gives before Ninja runs
+(unknown paths) and the ones Ninja gives without an exception (wrong method) or on a crash.
 """
 
 from __future__ import annotations
@@ -13,22 +14,34 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import SessionAuth
 
-from doorstep.core.api_errors import error_body, fields_from_validation
+from doorstep.core.api_errors import (
+    document_errors,
+    error_body,
+    fields_from_validation,
+    status_error,
+)
 from doorstep.core.errors import DomainError
-from doorstep.staff.tokens import BearerTokenAuth
+from doorstep.staff.tokens import BearerTokenAuth, SessionAuth
 
-api = NinjaAPI(
+
+class DoorstepAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """Ninja's schema, with the error body documented on every operation."""
+        return document_errors(super().get_openapi_schema(**kwargs))
+
+
+api = DoorstepAPI(
     title="Doorstep API",
     version="1",
     description=(
         "Doorstep's JSON API. Sign in with the browser session, or get a bearer token from "
         "`POST /api/v1/auth/token` and send it as `Authorization: Bearer …`. Lists are "
-        '`{"count", "items"}` paginated with `?page=&page_size=`; every 4xx answers '
-        '`{"error": {"code", "message", "fields"}}`.'
+        '`{"count", "items"}` paginated with `?page=&page_size=`; every error answers '
+        '`{"error": {"code", "message", "fields"}}`. See docs/api.md.'
     ),
-    auth=[SessionAuth(), BearerTokenAuth()],
+    # Bearer first: a script that sends a token is never asked for a CSRF token.
+    auth=[BearerTokenAuth(), SessionAuth()],
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -36,7 +49,11 @@ api = NinjaAPI(
 
 
 def _reply(
-    request: HttpRequest, status: int, code: str, message: str, fields: Any = None
+    request: HttpRequest,
+    status: int,
+    code: str,
+    message: str,
+    fields: dict[str, list[str]] | None = None,
 ) -> HttpResponse:
     return api.create_response(request, error_body(code, message, fields), status=status)
 
@@ -55,22 +72,25 @@ def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _reply(request, 401, "not_authenticated", _("Sign in or send a valid bearer token."))
+    return _reply(request, 401, *status_error(401))
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _reply(request, 404, "not_found", _("Not found."))
+    return _reply(request, 404, *status_error(404))
 
 
 @api.exception_handler(PermissionDenied)
 def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _reply(request, 403, "forbidden", _("Your role may not do this."))
+    return _reply(request, 403, *status_error(403))
 
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _reply(request, exc.status_code, f"http_{exc.status_code}", str(exc.message))
+    # Ninja raises a bare 400 only when it cannot parse the body; its text is not translated.
+    if exc.status_code == 400:
+        return _reply(request, 400, "malformed_body", _("The request body is not valid JSON."))
+    return _reply(request, exc.status_code, *status_error(exc.status_code))
 
 
 api.add_router("/v1/auth", "doorstep.staff.api.auth_router")

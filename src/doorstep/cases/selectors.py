@@ -12,10 +12,18 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
-from doorstep.cases.models import Case, CaseParticipant, Transfer
+from doorstep.cases.models import (
+    Assignment,
+    BucketChange,
+    Case,
+    CaseParticipant,
+    Entry,
+    StatusChange,
+    Transfer,
+)
 from doorstep.staff.models import Role, StaffMember
 from doorstep.staff.selectors import ALL_BRANCH_ROLES, BRANCH_ROLES, FIELD_ROLES, staff_for
 
@@ -98,16 +106,17 @@ def case_can(*, staff: StaffMember, case: Case, action: CaseAction) -> bool:
     owns_branch = role is Role.HEAD_OFFICE_ADMIN or (
         role in BRANCH_ROLES and case.branch_id == staff.branch_id
     )
+    # A branch that transferred the case out keeps the thread, not the debtor's personal data.
+    former_branch = role in BRANCH_ROLES and not owns_branch
     writes = role in WRITING_ROLES
     match action:
         case CaseAction.VIEW:
             return True
         case CaseAction.REVEAL:
-            return role in REVEAL_ROLES
+            return role in REVEAL_ROLES and not former_branch
         case CaseAction.MESSAGE:
             return writes
         case CaseAction.NOTE:
-            former_branch = role in BRANCH_ROLES and not owns_branch
             return writes and not former_branch and not case.is_closed
         case CaseAction.ASSIGN | CaseAction.TRANSFER | CaseAction.ATTACH:
             return owns_branch and not case.is_closed
@@ -192,4 +201,52 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
             | Q(accounts__external_id__iexact=term)
         ).distinct()
     order = SORTS.get(filters.sort, SORTS[DEFAULT_SORT])
-    return cases.select_related("customer", "branch", "agent").order_by(*order)
+    return cases.select_related("customer", "branch", "team", "agent").order_by(*order)
+
+
+def case_actions(*, user: Any, case: Case) -> list[CaseAction]:
+    """What ``user`` may do with ``case`` (already loaded through ``case_get``), so a client
+    can offer only the buttons that will work."""
+    staff = staff_for(user)
+    if staff is None:
+        return []
+    return [action for action in CaseAction if case_can(staff=staff, case=case, action=action)]
+
+
+def case_with_details(case: Case) -> Case:
+    """Load the accounts and participants of a case already loaded through ``case_get``."""
+    prefetch_related_objects([case], "accounts", "participants__staff")
+    return case
+
+
+@dataclass(frozen=True)
+class CaseHistory:
+    status_changes: list[StatusChange]
+    bucket_changes: list[BucketChange]
+    assignments: list[Assignment]
+    transfers: list[Transfer]
+
+
+def case_history(*, case: Case) -> CaseHistory:
+    """Everything that happened to a case (loaded through ``case_get``), oldest first, with the
+    people involved, in one query per kind."""
+    return CaseHistory(
+        status_changes=list(case.status_changes.select_related("actor__staff")),
+        bucket_changes=list(case.bucket_changes.all()),
+        assignments=list(
+            case.assignments.select_related("branch", "team", "agent", "assigned_by__staff")
+        ),
+        transfers=list(case.transfers.select_related("from_branch", "to_branch", "by__staff")),
+    )
+
+
+def case_entries(*, case: Case) -> QuerySet[Entry]:
+    """Notes and thread messages of a case (loaded through ``case_get``), oldest first."""
+    return case.entries.select_related("author__staff", "author_branch").order_by("at", "id")
+
+
+def attachable_staff() -> QuerySet[StaffMember]:
+    """Active people who can be attached to a case: specialists and complaint handlers."""
+    return StaffMember.objects.filter(
+        is_active=True, role__in=sorted(PARTICIPANT_CAPACITY)
+    ).select_related("branch")
