@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from doorstep.core.i18n import gettext_noop
+
 
 class Status(StrEnum):
     NEW = "new"
@@ -36,11 +38,6 @@ class Facts:
     dpd: int
     has_agent: bool
     reason: str
-
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for translation (makemessages finds the name) without importing Django."""
-    return message
 
 
 # Guard messages are constants so services translate them and tests assert them exactly.

@@ -312,6 +312,22 @@ def cases_refresh(*, case_ids: Sequence[int], as_of: date) -> int:
     return cured
 
 
+def cases_refresh_for_accounts(*, account_ids: Iterable[int], as_of: date) -> int:
+    """Refresh the open cases covering these accounts (after new payments or dues arrived);
+    returns how many cases that was. Opening new cases stays the nightly sync's job."""
+    ids = sorted(set(account_ids))
+    case_ids: set[int] = set()
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        case_ids.update(
+            Case.accounts.through.objects.filter(
+                account_id__in=ids[start : start + REFRESH_CHUNK],
+                case__status__in=sorted(lifecycle.OPEN),
+            ).values_list("case_id", flat=True)
+        )
+    cases_refresh(case_ids=sorted(case_ids), as_of=as_of)
+    return len(case_ids)
+
+
 def _refresh_chunk(case_ids: Sequence[int], as_of: date) -> int:
     cases = list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk"))
     links = Case.accounts.through.objects.filter(case_id__in=case_ids).values_list(

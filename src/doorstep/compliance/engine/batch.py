@@ -14,6 +14,8 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from doorstep.core.i18n import gettext_noop
+
 from .calendar import Calendar
 from .evaluate import decision_for, resolve, situation, zone_of
 from .history import HistoryIndex
@@ -26,7 +28,6 @@ from .model import (
     EngineInputError,
     PastContact,
     Verdict,
-    gettext_noop,
 )
 from .params import Params
 from .rules import Profile

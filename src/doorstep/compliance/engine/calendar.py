@@ -18,10 +18,12 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-import chinese_calendar  # type: ignore[import-untyped]
+import chinese_calendar
 import holidays
 
-from .model import EngineInputError, gettext_noop
+from doorstep.core.i18n import gettext_noop
+
+from .model import EngineInputError
 
 
 class DayKind(StrEnum):

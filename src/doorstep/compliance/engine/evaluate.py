@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from doorstep.core.i18n import gettext_noop
+
 from .calendar import Calendar
 from .history import HistoryIndex
 from .model import (
@@ -21,7 +23,6 @@ from .model import (
     EngineInputError,
     FiredRule,
     PastContact,
-    gettext_noop,
     most_severe,
 )
 from .params import PARAMS_TYPES, Params, params_to_dict

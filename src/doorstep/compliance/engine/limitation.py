@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from doorstep.core.i18n import gettext_noop
+
 from .calendar import Calendar
-from .model import EngineInputError, gettext_noop
+from .model import EngineInputError
 from .params import CnParams
 
 

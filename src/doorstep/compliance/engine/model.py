@@ -12,10 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 
-
-def gettext_noop(message: str) -> str:
-    """Marks a message for translation (makemessages finds the name) without importing Django."""
-    return message
+from doorstep.core.i18n import gettext_noop
 
 
 class Channel(StrEnum):

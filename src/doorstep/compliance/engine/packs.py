@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
+from doorstep.core.i18n import gettext_noop
+
 from .calendar import Calendar, YearArrangement
 from .evaluate import decide
 from .limitation import Event, EventKind, Interruption, Obstacle, limitation
@@ -53,7 +55,6 @@ from .model import (
     PastContact,
     Target,
     Window,
-    gettext_noop,
 )
 from .params import CnParams, Params, default_params, params_from_dict
 from .profiles import DEFAULT, PROFILES

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any, TypeAlias
 
-from .model import EngineInputError, Target, Window, gettext_noop
+from doorstep.core.i18n import gettext_noop
+
+from .model import EngineInputError, Target, Window
 
 UNKNOWN = gettext_noop("is not a parameter of profile %(profile)s")
 NOT_WINDOW = gettext_noop('must be a time window such as "08:00-22:00"')

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from doorstep.core.i18n import gettext_noop
+
 from . import rules_cn, rules_uk, rules_us
-from .model import EngineInputError, gettext_noop
+from .model import EngineInputError
 from .rules import Profile
 
 DEFAULT = "cn"
