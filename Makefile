@@ -43,7 +43,7 @@ bench: install
 	$(BIN)/python -m bench
 
 messages: install
-	cd src/doorstep && ../../$(BIN)/doorstep makemessages -l zh_Hans -l en --no-obsolete --no-location
+	cd src/doorstep && ../../$(BIN)/doorstep makemessages -l zh_Hans --no-obsolete --no-location --ignore '*/tests/*' --ignore 'static/*'
 	cd src/doorstep && ../../$(BIN)/doorstep compilemessages
 
 screenshots: install

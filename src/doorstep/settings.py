@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "doorstep.staff",
     "doorstep.portfolio",
     "doorstep.cases",
+    "doorstep.oversight",
+    "doorstep.compliance",
+    "doorstep.ledger",
     "doorstep.demo",
 ]
 

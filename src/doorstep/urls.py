@@ -9,4 +9,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("doorstep.core.urls")),
     path("cases/", include("doorstep.cases.urls")),
+    path("compliance/", include("doorstep.compliance.urls")),
+    path("ledger/", include("doorstep.ledger.urls")),
+    path("oversight/", include("doorstep.oversight.urls")),
 ]
