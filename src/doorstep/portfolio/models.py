@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from doorstep.core.fields import money
 from doorstep.staff.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Branch
@@ -49,7 +50,8 @@ class Customer(models.Model):
 class Phone(models.Model):
     class Kind(models.TextChoices):
         MOBILE = "mobile", _("Mobile")
-        HOME = "home", _("Home")
+        # A context: a bare "Home" is also the admin's breadcrumb (首页), this one is 住宅.
+        HOME = "home", pgettext_lazy("place", "Home")
         WORK = "work", _("Work")
 
     class Verification(models.TextChoices):
@@ -83,7 +85,7 @@ class Phone(models.Model):
 
 class Address(models.Model):
     class Kind(models.TextChoices):
-        HOME = "home", _("Home")
+        HOME = "home", pgettext_lazy("place", "Home")
         WORK = "work", _("Work")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
