@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 MONEY_MAX_DIGITS = 16
@@ -22,5 +22,25 @@ def money(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=MONEY_PLACES,
         validators=validators,
+        **kwargs,
+    )
+
+
+def latitude_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField[Any, Decimal]:
+    """Degrees north, six places (about 0.1 m)."""
+    return _degrees(verbose_name, 90, **kwargs)
+
+
+def longitude_field(verbose_name: Any, **kwargs: Any) -> models.DecimalField[Any, Decimal]:
+    """Degrees east, six places."""
+    return _degrees(verbose_name, 180, **kwargs)
+
+
+def _degrees(verbose_name: Any, bound: int, **kwargs: Any) -> models.DecimalField[Any, Decimal]:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal(-bound)), MaxValueValidator(Decimal(bound))],
         **kwargs,
     )

@@ -10,8 +10,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from doorstep.core.fields import money
-from doorstep.staff.models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, Branch
+from doorstep.core.fields import latitude_field, longitude_field, money
+from doorstep.staff.models import Branch
 
 
 class Customer(models.Model):
@@ -95,22 +95,8 @@ class Address(models.Model):
     district = models.CharField(_("district"), max_length=30, blank=True)
     line = models.CharField(_("street address"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=10, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=LATITUDE_VALIDATORS,
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=LONGITUDE_VALIDATORS,
-    )
+    latitude = latitude_field(_("latitude"), null=True, blank=True)
+    longitude = longitude_field(_("longitude"), null=True, blank=True)
     timezone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
 
     class Meta:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-LATITUDE_VALIDATORS = [MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))]
-LONGITUDE_VALIDATORS = [MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))]
+from doorstep.core.fields import latitude_field, longitude_field
 
 
 class Role(models.TextChoices):
@@ -31,12 +27,8 @@ class Branch(models.Model):
     name = models.CharField(_("name"), max_length=100)
     city = models.CharField(_("city"), max_length=50)
     address = models.CharField(_("address"), max_length=200)
-    latitude = models.DecimalField(
-        _("latitude"), max_digits=9, decimal_places=6, validators=LATITUDE_VALIDATORS
-    )
-    longitude = models.DecimalField(
-        _("longitude"), max_digits=9, decimal_places=6, validators=LONGITUDE_VALIDATORS
-    )
+    latitude = latitude_field(_("latitude"))
+    longitude = longitude_field(_("longitude"))
     timezone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")
 
     class Meta:
@@ -93,22 +85,8 @@ class StaffMember(models.Model):
     employee_number = models.CharField(_("employee number"), max_length=20, unique=True)
     skills = models.JSONField(_("skills"), default=list, blank=True)
     years_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
-    home_latitude = models.DecimalField(
-        _("start latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=LATITUDE_VALIDATORS,
-    )
-    home_longitude = models.DecimalField(
-        _("start longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=LONGITUDE_VALIDATORS,
-    )
+    home_latitude = latitude_field(_("start latitude"), null=True, blank=True)
+    home_longitude = longitude_field(_("start longitude"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
