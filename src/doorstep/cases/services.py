@@ -31,6 +31,7 @@ from doorstep.staff.models import Branch, Role, StaffMember, Team
 from doorstep.staff.selectors import FIELD_ROLES, staff_for
 
 CURED_REASON = "Arrears paid in full."
+HALF_CENT = Decimal("0.005")
 
 
 def case_reference(*, customer_id: int, opened_on: date) -> str:
@@ -432,7 +433,9 @@ def _newly_late_accounts(*, as_of: date, branch: Branch | None) -> dict[int, lis
                 Subquery(paid, output_field=money), Value(Decimal(0)), output_field=money
             ),
         )
-        .filter(billed__gt=F("paid"))
+        # At least a cent past due: SQLite sums decimals as floats, so an exact comparison
+        # would call accounts paid to the cent late.
+        .filter(billed__gt=F("paid") + Value(HALF_CENT))
         .filter(~Exists(covered))
     )
     if branch is not None:
