@@ -178,6 +178,18 @@ CELERY_TIMEZONE = TIME_ZONE
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", default=12)
 
+# The compliance profile the gate decides under (docs/compliance.md): PRC rules by default.
+COMPLIANCE_PROFILE = env_choice("COMPLIANCE_PROFILE", choices=("cn", "us", "uk"), default="cn")
+
+# The verifiable ledger (docs/ledger.md). Checkpoints are signed with LEDGER_SIGNING_KEY (or the
+# file LEDGER_SIGNING_KEY_FILE names), a key named LEDGER_ORIGIN; production refuses to sign
+# without one, elsewhere a development key is made once in DATA_DIR. LEDGER_RETIRED_KEYS lists
+# the public keys of former signing keys, so checkpoints they signed stay verifiable.
+LEDGER_ORIGIN = env_str("LEDGER_ORIGIN") or "doorstep.bank.example/ledger"
+LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY")
+LEDGER_DEV_KEY_FILE = DATA_DIR / "ledger-signing.key"
+LEDGER_RETIRED_KEYS = env_list("LEDGER_RETIRED_KEYS", default=[])
+
 # The fixed demo password; refused at login in production (see doorstep.staff.auth).
 DEMO_PASSWORD = "doorstep-demo"  # noqa: S105
 

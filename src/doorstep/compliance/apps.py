@@ -6,3 +6,8 @@ class ComplianceConfig(AppConfig):
     name = "doorstep.compliance"
     label = "compliance"
     verbose_name = _("Compliance")
+
+    def ready(self) -> None:
+        from doorstep.compliance.approvals import register_kinds
+
+        register_kinds()

@@ -1,4 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from doorstep.ledger import views
 
 app_name = "ledger"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("", views.ledger_index_view, name="index"),
+    path("verify/", views.ledger_verify_view, name="verify"),
+    path("entries/", views.ledger_entries_view, name="entries"),
+    path("cases/<int:pk>/", views.ledger_case_view, name="case"),
+]

@@ -1,4 +1,11 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from doorstep.oversight import views
 
 app_name = "oversight"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("approvals/", views.approval_list_view, name="approvals"),
+    path("approvals/<int:pk>/", views.approval_detail_view, name="approval"),
+    path("approvals/<int:pk>/decide/", views.approval_decide_view, name="approval_decide"),
+    path("approvals/<int:pk>/withdraw/", views.approval_withdraw_view, name="approval_withdraw"),
+]
