@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 
 def pytest_configure() -> None:
@@ -15,3 +16,11 @@ def world(db):  # type: ignore[no-untyped-def]
     from doorstep.core.testing import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Service messages are asserted in their English source form, whatever the default
+    language; requests still get the language the middleware picks for them."""
+    with translation.override("en"):
+        yield

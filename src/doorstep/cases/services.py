@@ -25,6 +25,8 @@ from doorstep.cases.models import (
     Transfer,
 )
 from doorstep.core.errors import DomainError
+from doorstep.ledger.entries import content_hash
+from doorstep.ledger.services import LedgerEvent, ledger_append, ledger_append_many
 from doorstep.portfolio.models import Account, Customer, Payment, Statement
 from doorstep.portfolio.selectors import histories_for
 from doorstep.staff.models import Branch, Role, StaffMember, Team
@@ -36,6 +38,15 @@ HALF_CENT = Decimal("0.005")
 
 def case_reference(*, customer_id: int, opened_on: date) -> str:
     return f"C{opened_on:%y%m%d}-{customer_id:07d}"
+
+
+def _ledger(case: Case, kind: str, actor: Any, record: dict[str, Any]) -> None:
+    """Append the event to the verifiable ledger, in the transaction of the change it records."""
+    ledger_append(kind=kind, actor=actor, subject={"case": case.reference}, record=record)
+
+
+def _reason_hash(reason: str) -> str | None:
+    return content_hash(reason) if reason else None
 
 
 def _arrears_for(accounts: Iterable[Account | int], as_of: date) -> delinquency.Arrears:
@@ -96,6 +107,17 @@ def case_open(
         cause_date=oldest,
         cause_amount=arrears.past_due,
     )
+    _ledger(
+        case,
+        "case.opened",
+        actor,
+        {
+            "bucket": case.bucket,
+            "dpd": case.dpd,
+            "past_due": case.past_due,
+            "accounts": sorted(a.external_id for a in accounts),
+        },
+    )
     return case
 
 
@@ -138,8 +160,15 @@ def case_transition(*, case: Case, target: str, actor: Any, reason: str = "") ->
         raise DomainError(
             "transition_refused", _(refusal.message) % _labels(refusal.params), field=field
         ) from None
+    previous = case.status
     _transition_row(case, wanted, actor, reason.strip()).save()
     case.save(update_fields=["status", "closed_at", "updated_at"])
+    _ledger(
+        case,
+        "case.status_changed",
+        actor,
+        {"from": previous, "to": case.status, "reason_hash": _reason_hash(reason.strip())},
+    )
     return case
 
 
@@ -189,10 +218,26 @@ def case_assign(
     case.agent = agent
     case.team = team
     fields = ["agent", "team", "updated_at"]
+    _ledger(
+        case,
+        "case.assigned",
+        actor,
+        {
+            "agent": agent.employee_number if agent else None,
+            "team": team.pk if team else None,
+            "reason_hash": _reason_hash(reason.strip()),
+        },
+    )
     if agent is not None and case.status == lifecycle.Status.NEW:
         # Giving a new case to an agent is what starts work on it.
         _transition_row(case, lifecycle.Status.ACTIVE, actor, reason.strip()).save()
         fields += ["status", "closed_at"]
+        _ledger(
+            case,
+            "case.status_changed",
+            actor,
+            {"from": lifecycle.Status.NEW.value, "to": case.status, "reason_hash": None},
+        )
     case.save(update_fields=fields)
     return case
 
@@ -219,6 +264,16 @@ def case_transfer(*, case: Case, to_branch: Branch, actor: Any, reason: str) -> 
     Assignment.objects.filter(case=case, ended_at__isnull=True).update(ended_at=now)
     Assignment.objects.create(
         case=case, branch=to_branch, reason=reason.strip(), assigned_by=actor, started_at=now
+    )
+    _ledger(
+        case,
+        "case.transferred",
+        actor,
+        {
+            "from_branch": case.branch.code,
+            "to_branch": to_branch.code,
+            "reason_hash": _reason_hash(reason.strip()),
+        },
     )
     case.branch = to_branch
     case.agent = None
@@ -255,6 +310,12 @@ def case_attach(*, case: Case, staff: StaffMember, capacity: str, actor: Any) ->
     )
     if not created:
         raise DomainError("already_attached", _("Already attached."), field="staff")
+    _ledger(
+        case,
+        "case.participant_added",
+        actor,
+        {"staff": staff.employee_number, "capacity": capacity},
+    )
     return participant
 
 
@@ -268,7 +329,7 @@ def case_add_entry(*, case: Case, author: Any, kind: str, body: str) -> Entry:
     if kind not in Entry.Kind.values:
         raise DomainError("unknown_kind", _("Unknown entry kind."), field="kind")
     staff = staff_for(author)
-    return Entry.objects.create(
+    entry = Entry.objects.create(
         case=case,
         kind=kind,
         author=author,
@@ -276,6 +337,8 @@ def case_add_entry(*, case: Case, author: Any, kind: str, body: str) -> Entry:
         body=text,
         at=timezone.now(),
     )
+    _ledger(case, "case.entry_added", author, {"kind": kind, "text_hash": content_hash(text)})
+    return entry
 
 
 REFRESH_FIELDS = [
@@ -372,7 +435,40 @@ def _refresh_chunk(case_ids: Sequence[int], as_of: date) -> int:
     Case.objects.bulk_update(cases, REFRESH_FIELDS)
     BucketChange.objects.bulk_create(moves)
     StatusChange.objects.bulk_create(closures)
+    ledger_append_many(
+        [_bucket_event(move) for move in moves] + [_closure_event(row) for row in closures]
+    )
     return len(closures)
+
+
+def _bucket_event(move: BucketChange) -> LedgerEvent:
+    return LedgerEvent(
+        kind="case.bucket_changed",
+        actor=None,
+        subject={"case": move.case.reference},
+        record={
+            "on": move.on,
+            "from": move.from_bucket,
+            "to": move.to_bucket,
+            "dpd": move.dpd,
+            "cause": move.cause,
+            "cause_date": move.cause_date,
+            "cause_amount": move.cause_amount,
+        },
+    )
+
+
+def _closure_event(row: StatusChange) -> LedgerEvent:
+    return LedgerEvent(
+        kind="case.status_changed",
+        actor=None,
+        subject={"case": row.case.reference},
+        record={
+            "from": row.from_status,
+            "to": row.to_status,
+            "reason_hash": _reason_hash(row.reason),
+        },
+    )
 
 
 def cases_sync(*, as_of: date, branch: Branch | None = None) -> dict[str, int]:

@@ -324,6 +324,11 @@ class ContactEvent(models.Model):
     decision = models.ForeignKey(
         Decision, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    outside_decision = models.BooleanField(
+        _("outside its decision"),
+        default=False,
+        help_text=_("Bank-initiated, and no decision allowed it: kept, and shown to compliance."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.cases.lifecycle import OPEN as CASE_OPEN
 from doorstep.cases.models import Case
 from doorstep.compliance.batch import (
     batch_decide,
@@ -85,6 +86,8 @@ from doorstep.compliance.selectors import (
     version_params,
 )
 from doorstep.core.errors import ConflictError, DomainError
+from doorstep.ledger.entries import content_hash
+from doorstep.ledger.services import LedgerEvent, ledger_append, ledger_append_many
 from doorstep.oversight.approval_lifecycle import OPEN
 from doorstep.oversight.models import ApprovalRequest
 from doorstep.oversight.services import approval_request
@@ -125,11 +128,40 @@ def _reason(text: str, *, field: str = "reason") -> str:
 # Parameters
 
 
+def _open_case_refs(customer_ids: Sequence[int]) -> dict[int, str]:
+    """The reference of each customer's open case, so ledger entries show on the case page."""
+    return dict(
+        Case.objects.filter(customer_id__in=customer_ids, status__in=sorted(CASE_OPEN))
+        .order_by("customer_id", "-pk")
+        .values_list("customer_id", "reference")
+    )
+
+
+def _subject(customer_id: int, **ids: str | int) -> dict[str, str | int]:
+    reference = _open_case_refs([customer_id]).get(customer_id)
+    return {**ids, "case": reference} if reference else dict(ids)
+
+
+def _parameters_event(version: ParameterVersion, actor: Any) -> None:
+    ledger_append(
+        kind="parameters.changed",
+        actor=actor,
+        subject={"parameters": version.label},
+        record={
+            "profile": version.profile,
+            "version": version.number,
+            "effective_from": version.effective_from,
+            "params": version.params,
+        },
+    )
+
+
+@transaction.atomic
 def seed_version(profile: str) -> ParameterVersion:
     """Store version 1 of ``profile`` (the engine defaults, approved by the system) unless it
     is stored already."""
     default = default_version(profile)
-    version, _created = ParameterVersion.objects.get_or_create(
+    version, created = ParameterVersion.objects.get_or_create(
         profile=profile,
         number=1,
         defaults={
@@ -140,6 +172,8 @@ def seed_version(profile: str) -> ParameterVersion:
             "approved_at": timezone.now(),
         },
     )
+    if created:
+        _parameters_event(version, None)
     return version
 
 
@@ -229,6 +263,7 @@ def parameters_approved(request: ApprovalRequest) -> None:
     version.approved_at = now
     version.effective_from = max(version.effective_from, now)
     version.save(update_fields=["status", "approved_at", "effective_from"])
+    _parameters_event(version, version.maker)
 
 
 def parameters_rejected(request: ApprovalRequest) -> None:
@@ -318,14 +353,30 @@ def calendar_load(*, arrangement: YearArrangement, source: str) -> CalendarArran
     row.status = Approval.APPROVED
     row.approved_at = timezone.now()
     row.save(update_fields=["status", "approved_at"])
+    _calendar_event(row)
     transaction.on_commit(calendar_cache.clear)
     return row
+
+
+def _calendar_event(row: CalendarArrangement) -> None:
+    ledger_append(
+        kind="calendar.loaded",
+        actor=row.loaded_by,
+        subject={"calendar": row.year},
+        record={
+            "year": row.year,
+            "rest_days": sorted(str(day) for day in row.rest_days),
+            "makeup_workdays": sorted(str(day) for day in row.makeup_workdays),
+            "source_hash": content_hash(row.source),
+        },
+    )
 
 
 def calendar_approved(request: ApprovalRequest) -> None:
     CalendarArrangement.objects.filter(pk=request.subject_id).update(
         status=Approval.APPROVED, approved_at=timezone.now()
     )
+    _calendar_event(CalendarArrangement.objects.get(pk=request.subject_id))
     transaction.on_commit(calendar_cache.clear)
 
 
@@ -371,7 +422,7 @@ def hold_add(
     starts = checked_moment(starts_at or timezone.now(), field="starts_at")
     if ends_at is not None and checked_moment(ends_at, field="ends_at") <= starts:
         raise DomainError("ends_before_start", _("A hold ends after it starts."), field="ends_at")
-    return Hold.objects.create(
+    hold = Hold.objects.create(
         customer=customer,
         kind=kind,
         allowed_channels=_channels(allowed_channels, field="allowed_channels"),
@@ -380,6 +431,19 @@ def hold_add(
         reason=_reason(reason),
         created_by=actor,
     )
+    ledger_append(
+        kind="compliance.hold_added",
+        actor=actor,
+        subject=_subject(customer.pk, hold=hold.pk),
+        record={
+            "kind": kind,
+            "allowed_channels": hold.allowed_channels,
+            "starts_at": starts,
+            "ends_at": ends_at,
+            "reason_hash": content_hash(hold.reason),
+        },
+    )
+    return hold
 
 
 @transaction.atomic
@@ -392,6 +456,12 @@ def hold_release(*, hold: Hold, actor: Any, reason: str) -> Hold:
     hold.released_by = actor
     hold.release_reason = _reason(reason)
     hold.save(update_fields=["released_at", "released_by", "release_reason"])
+    ledger_append(
+        kind="compliance.hold_released",
+        actor=actor,
+        subject=_subject(hold.customer_id, hold=hold.pk),
+        record={"kind": hold.kind, "reason_hash": content_hash(hold.release_reason)},
+    )
     return hold
 
 
@@ -401,11 +471,18 @@ def opt_out_record(
 ) -> ChannelOptOut:
     """The customer opted out of ``channel``; recording it again keeps the first time."""
     _channels([channel], field="channel")
-    opt_out, _created = ChannelOptOut.objects.get_or_create(
+    opt_out, created = ChannelOptOut.objects.get_or_create(
         customer=customer,
         channel=channel,
         defaults={"at": at or timezone.now(), "recorded_by": actor},
     )
+    if created:
+        ledger_append(
+            kind="compliance.opted_out",
+            actor=actor,
+            subject=_subject(customer.pk, opt_out=opt_out.pk),
+            record={"channel": channel, "at": opt_out.at},
+        )
     return opt_out
 
 
@@ -423,7 +500,7 @@ def representation_record(
         raise DomainError("name_required", _("Name the attorney."), field="attorney_name")
     if ends_on is not None and ends_on < starts_on:
         raise DomainError("ends_before_start", _("It ends after it starts."), field="ends_on")
-    return Representation.objects.create(
+    representation = Representation.objects.create(
         customer=customer,
         attorney_name=attorney_name.strip(),
         attorney_contact=attorney_contact.strip(),
@@ -431,6 +508,19 @@ def representation_record(
         ends_on=ends_on,
         recorded_by=actor,
     )
+    ledger_append(
+        kind="compliance.represented",
+        actor=actor,
+        subject=_subject(customer.pk, representation=representation.pk),
+        record={
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "attorney_hash": content_hash(
+                {"name": representation.attorney_name, "contact": representation.attorney_contact}
+            ),
+        },
+    )
+    return representation
 
 
 LIMITATION_KINDS = frozenset({kind.value for kind in EventKind} | {"obstacle"})
@@ -459,15 +549,36 @@ def limitation_event_add(
         raise DomainError("no_end", _("Only a suit or an obstacle has an end."), field="ended_on")
     if ended_on is not None and ended_on < on:
         raise DomainError("ends_before_start", _("It ends after it starts."), field="ended_on")
-    return LimitationEvent.objects.create(
-        account=account,
-        kind=kind,
-        on=on,
-        ended_on=ended_on,
-        source=_reason(source, field="source")[:300],
-        contact=contact,
-        recorded_by=actor,
+    return _limitation_event(
+        LimitationEvent(
+            account=account,
+            kind=kind,
+            on=on,
+            ended_on=ended_on,
+            source=_reason(source, field="source")[:300],
+            contact=contact,
+            recorded_by=actor,
+        )
     )
+
+
+def _limitation_event(event: LimitationEvent) -> LimitationEvent:
+    event.save()
+    ledger_append(
+        kind="limitation.event",
+        actor=event.recorded_by,
+        subject=_subject(
+            event.account.customer_id, account=event.account.external_id, limitation=event.pk
+        ),
+        record={
+            "kind": event.kind,
+            "on": event.on,
+            "ended_on": event.ended_on,
+            "contact": event.contact_id,
+            "source_hash": content_hash(event.source),
+        },
+    )
+    return event
 
 
 DEMANDING = {
@@ -533,6 +644,10 @@ def contact_record(
             "decision_not_in_case", _("That decision is about another case."), field="decision"
         )
     event = ContactEvent.objects.create(
+        outside_decision=(
+            contact.initiated_by.value == "bank"
+            and (decision is None or not contact_allowed(decision))
+        ),
         customer_id=case.customer_id,
         case=case,
         account=account,
@@ -548,17 +663,37 @@ def contact_record(
         decision=decision,
         recorded_by=actor,
     )
+    ledger_append(
+        kind="contact.recorded",
+        actor=actor,
+        subject={"case": case.reference, "contact": event.pk},
+        record={
+            "channel": event.channel,
+            "at": event.at,
+            "target": event.target,
+            "initiated_by": event.initiated_by,
+            "connected": event.connected,
+            "conversation": event.conversation,
+            "consented": event.consented,
+            "staff_count": event.staff_count,
+            "outcome": event.outcome,
+            "decision": event.decision_id,
+            "outside_decision": event.outside_decision,
+        },
+    )
     if interrupts(channel=event.channel, outcome=outcome, target=event.target):
         zone = ZoneInfo(primary_timezone(case.customer_id) or home_timezone("cn"))
         label = str(ContactEvent.Outcome(outcome).label)
         for each in [account] if account is not None else accounts:
-            LimitationEvent.objects.create(
-                account=each,
-                kind=EventKind.DEMAND_DELIVERED.value,
-                on=at.astimezone(zone).date(),
-                source=f"{event.get_channel_display()} #{event.pk}: {label}"[:300],
-                contact=event,
-                recorded_by=actor,
+            _limitation_event(
+                LimitationEvent(
+                    account=each,
+                    kind=EventKind.DEMAND_DELIVERED.value,
+                    on=at.astimezone(zone).date(),
+                    source=f"{event.get_channel_display()} #{event.pk}: {label}"[:300],
+                    contact=event,
+                    recorded_by=actor,
+                )
             )
     return event
 
@@ -643,7 +778,33 @@ def contact_decide(
     row = _decision_row(case=case, proposal=proposal, actor=actor, agent_id=agent_id)
     if record:
         row.save()
+        ledger_append_many([_decision_event(row, case.reference)])
     return row
+
+
+def _decision_subject(decision: Decision, reference: str | None) -> dict[str, str | int]:
+    return {"case": reference, "decision": decision.pk} if reference else {"decision": decision.pk}
+
+
+def _decision_event(row: Decision, reference: str | None) -> LedgerEvent:
+    return LedgerEvent(
+        kind="compliance.decision",
+        actor=row.requested_by,
+        subject=_decision_subject(row, reference),
+        record={
+            "channel": row.channel,
+            "at": row.at,
+            "target": row.target,
+            "staff_count": row.staff_count,
+            "consented": row.consented,
+            "initiated_by": row.initiated_by,
+            "verdict": row.verdict,
+            "rules": row.rules,
+            "profile": row.profile,
+            "version": row.version.label,
+        },
+        at=row.decided_at,
+    )
 
 
 @transaction.atomic
@@ -658,6 +819,12 @@ def contact_decide_batch(
     rows = batch_rows(prepared, batch_decide(prepared), actor=actor, run=run)
     if record:
         Decision.objects.bulk_create(rows, batch_size=2_000)
+        references = dict(
+            Case.objects.filter(pk__in={row.case_id for row in rows}).values_list("pk", "reference")
+        )
+        ledger_append_many(
+            _decision_event(row, references[row.case_id] if row.case_id else None) for row in rows
+        )
     return rows
 
 
@@ -727,7 +894,15 @@ def decision_override_request(
 
 
 def override_approved(request: ApprovalRequest) -> None:
-    Decision.objects.filter(pk=request.subject_id).update(overridden_by=request)
+    decision = Decision.objects.select_related("case").get(pk=request.subject_id)
+    decision.overridden_by = request
+    decision.save(update_fields=["overridden_by"])
+    ledger_append(
+        kind="compliance.override",
+        actor=None,
+        subject=_decision_subject(decision, decision.case.reference if decision.case else None),
+        record={"approval": request.pk, "verdict": decision.verdict, "rules": decision.rules},
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 
 ``approval_request`` asks, ``approval_decide`` votes (and approves or rejects once the vote
 settles it, running the kind's handler in the same transaction), ``approval_withdraw`` takes a
-request back, ``approvals_escalate`` moves overdue requests up a level. The ledger append for
-each belongs inside these same functions.
+request back, ``approvals_escalate`` moves overdue requests up a level. Each writes its history
+row and the matching ledger entry in ``_event``, inside the same transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from doorstep.core.errors import ConflictError, DomainError
+from doorstep.ledger.entries import content_hash
+from doorstep.ledger.services import ledger_append
 from doorstep.oversight import approval_lifecycle as lifecycle
 from doorstep.oversight.approval_lifecycle import ApprovalStatus
 from doorstep.oversight.models import (
@@ -121,6 +123,21 @@ def _event(
         level=request.level,
         reason=reason,
         details=details or {},
+        at=at,
+    )
+    ledger_append(
+        kind=f"approval.{action}",
+        actor=actor,
+        subject={"approval": request.pk},
+        record={
+            "kind": request.kind,
+            "from": from_status,
+            "to": request.status,
+            "level": request.level,
+            "payload_hash": content_hash(request.payload),
+            "reason_hash": content_hash(reason) if reason else None,
+            "details_hash": content_hash(details) if details else None,
+        },
         at=at,
     )
 

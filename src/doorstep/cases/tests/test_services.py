@@ -84,3 +84,49 @@ def test_sync_opens_cases_for_newly_late_customers_once(world) -> None:
     assert first["opened"] == 1
     assert second["opened"] == 0
     assert Case.objects.filter(customer=chen).count() == 1
+
+
+def _ledger_kinds(case: Case) -> list[str]:
+    from doorstep.ledger.models import LedgerEntry
+
+    return list(
+        LedgerEntry.objects.filter(subjects__name="case", subjects__value=case.reference)
+        .order_by("index")
+        .values_list("kind", flat=True)
+    )
+
+
+def test_every_case_change_is_in_the_ledger_with_the_case_reference(world) -> None:
+    case = world.huang_case
+    services.case_assign(case=case, agent=world.agent_sun, actor=world.user("manager_liu"))
+    services.case_add_entry(
+        case=case, author=world.user("agent_sun"), kind="note", body="Called, no answer"
+    )
+    services.case_transition(
+        case=case, target="promised", actor=world.user("agent_sun"), reason="Pays 5 July"
+    )
+    assert _ledger_kinds(case) == [
+        "case.opened",
+        "case.assigned",
+        "case.status_changed",
+        "case.entry_added",
+        "case.status_changed",
+    ]
+
+
+def test_the_ledger_keeps_hashes_of_texts_not_the_texts(world) -> None:
+    from doorstep.ledger.models import LedgerEntry
+
+    services.case_add_entry(
+        case=world.zhang_case, author=world.user("agent_li"), kind="note", body="张伟说月底还款"
+    )
+    assert not LedgerEntry.objects.filter(data__contains="月底还款").exists()
+
+
+def test_a_refused_change_leaves_no_ledger_entry(world) -> None:
+    before = _ledger_kinds(world.huang_case)
+    with pytest.raises(DomainError):
+        services.case_transition(
+            case=world.huang_case, target="active", actor=world.user("manager_liu")
+        )
+    assert _ledger_kinds(world.huang_case) == before

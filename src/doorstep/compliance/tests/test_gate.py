@@ -242,8 +242,9 @@ def test_a_batch_costs_the_same_queries_however_many_proposals(world) -> None:
             services.contact_decide_batch(items=_proposals(cases, count), actor=None)
         return len(captured)
 
-    # Under SQLite's parameter limit a bulk insert of 40 decisions is still one statement.
-    assert queries(3) == queries(40)
+    # Under SQLite's parameter limit a bulk insert of 40 decisions is still one statement. The
+    # ledger append reads its left-edge leaf only when the log's size is odd: one query at most.
+    assert abs(queries(3) - queries(40)) <= 1
 
 
 def test_a_bad_item_refuses_the_whole_run_naming_it(world) -> None:
