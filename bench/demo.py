@@ -10,6 +10,9 @@ dropped afterwards):
 3. the baseline: the same generated rows for ``--baseline-accounts`` (default 20,000) written
    with a model instance per row and ``bulk_create``.
 
+Every load appends the bank's history to the verifiable ledger (``demo.journal``) in the
+transaction of each block; the fast load then signs a checkpoint.
+
 Each load runs in its own process (``bench.run``), so its peak memory is its own.
 
     python -m bench.demo --accounts 50000 --databases sqlite   # a quick run
@@ -126,11 +129,16 @@ def _fresh(name: str, postgres: str) -> Iterator[Database]:
             row = admin.execute("SELECT pg_database_size(%s)", [BENCH_DATABASE]).fetchone()
             return int(row[0]) if row else 0
 
-    database = Database(name, _env({"DATABASE_URL": url}), size)
+    # The data directory holds only the development key that signs the load's checkpoint.
+    directory = Path(tempfile.mkdtemp(prefix="doorstep-bench-"))
+    database = Database(
+        name, _env({"DATABASE_URL": url, "DOORSTEP_DATA_DIR": str(directory)}), size
+    )
     try:
         _migrate(database)
         yield database
     finally:
+        shutil.rmtree(directory, ignore_errors=True)
         with psycopg.connect(postgres, autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
 
@@ -234,6 +242,13 @@ def _report(machine: dict[str, str], results: dict[str, list[dict[str, Any]]], a
         "baseline writes the same generated rows with a model instance per row and "
         f"`bulk_create(batch_size={1000})`. Times include generating the rows; peak memory is "
         "the resident set of the loading process and, separately, of its generator process.",
+        "",
+        "Both also record the bank's history in the verifiable ledger, in the transaction of "
+        "each block, through the ledger's one write path (`ledger_append_many`): an entry for "
+        "every payment posted or reversed and every change to a case (`demo.journal`, "
+        "docs/ledger.md), each with its Merkle tree nodes and subject index rows; the demo "
+        "loader then signs a checkpoint. Rows and rows per second count the ledger entries "
+        "(`ledger_entry`) as rows, not their subject and node rows.",
         "",
         "Where the time goes: on SQLite the loading process waits on SQLite's own inserts (one "
         "core; each row also updates the unique indexes the models declare); on PostgreSQL on "

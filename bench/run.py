@@ -6,7 +6,8 @@ peak resident memory of this process and of its children (the loader's generator
 
 * ``fast`` is ``doorstep demo load``: numpy blocks written with executemany or binary COPY.
 * ``baseline`` writes the very same generated rows the way Django code usually does: a model
-  instance per row and ``bulk_create`` in batches, one transaction per block.
+  instance per row and ``bulk_create`` in batches, one transaction per block, with the same
+  ledger entries as the fast load (there is one way to append them).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _baseline(accounts: int, seed: int, as_of: date) -> dict[str, int]:
     from doorstep.cases.services import CURED_REASON, case_reference
     from doorstep.demo import generate
     from doorstep.demo.casework import Conventions
-    from doorstep.demo.services import demo_models
+    from doorstep.demo.services import HistoryRecorder, demo_models
 
     tables = demo_models()
     conventions = Conventions(
@@ -85,6 +86,7 @@ def _baseline(accounts: int, seed: int, as_of: date) -> dict[str, int]:
         password_hash=make_password("doorstep-demo", salt=f"doorstepdemo{seed}"),
     )
     rows: Counter[str] = Counter()
+    recorder = HistoryRecorder()
     for block in generate.bank(
         seed=seed, as_of=as_of, accounts=accounts, first_id={}, conventions=conventions
     ):
@@ -94,6 +96,8 @@ def _baseline(accounts: int, seed: int, as_of: date) -> dict[str, int]:
                 instances = [model(**values) for values in _instances(model, columns)]
                 model._default_manager.bulk_create(instances, batch_size=BATCH_SIZE)
                 rows[name] += len(instances)
+            if entries := recorder.record(block):
+                rows["ledger_entry"] += entries
     return dict(rows)
 
 

@@ -3,6 +3,10 @@
 The generator decides every row; this module checks the database may take them, hands each block
 to ``demo.writer`` inside its own transaction (a failed load leaves whole blocks, never half a
 block), then puts the sequences and planner statistics right for the rows it wrote around the ORM.
+
+The block's history goes into the verifiable ledger in the same transaction, through the ledger's
+one write path (``ledger_append_many``): the events ``demo.journal`` derives from the block's
+rows. After the load a checkpoint is signed, so the auditor's page starts with a signed head.
 """
 
 from __future__ import annotations
@@ -34,10 +38,12 @@ from doorstep.cases.models import (
 )
 from doorstep.cases.services import CURED_REASON, case_reference
 from doorstep.core.errors import DomainError
-from doorstep.demo import generate, staffing
+from doorstep.demo import generate, journal, staffing
 from doorstep.demo.casework import Conventions
 from doorstep.demo.selectors import bank_exists
 from doorstep.demo.writer import begin_block, bulk_session, check_foreign_keys, write_table
+from doorstep.ledger.models import LedgerEntry, LedgerNode, LedgerSubject
+from doorstep.ledger.services import LedgerEvent, ledger_append_many, ledger_sign_checkpoint
 from doorstep.portfolio.models import (
     Account,
     Address,
@@ -52,6 +58,9 @@ from doorstep.staff.models import Branch, StaffMember, Team
 MAX_ACCOUNTS = 10_000_000
 # From this many accounts on, the rows are generated in a second process while this one writes.
 BACKGROUND_FROM = 50_000
+# Events per ledger append: the ledger holds a call's events in memory while it prepares them.
+LEDGER_SLICE = 100_000
+LEDGER_MODELS: list[type[models.Model]] = [LedgerEntry, LedgerSubject, LedgerNode]
 
 
 def demo_models() -> dict[str, type[models.Model]]:
@@ -123,7 +132,8 @@ def demo_load(
         )
 
     rows: Counter[str] = Counter()
-    with bulk_session(connection, deferred=[Statement, Payment]) as keys_off:
+    recorder = HistoryRecorder()
+    with bulk_session(connection, deferred=[Statement, Payment, LedgerEntry]) as keys_off:
         for block in _in_background(blocks) if background else blocks():
             with transaction.atomic():
                 check_keys = begin_block(connection) or keys_off
@@ -133,10 +143,32 @@ def demo_load(
                     if check_keys and written:
                         ids = columns["id"]
                         check_foreign_keys(connection, tables[name], int(ids[0]), int(ids[-1]))
+                if entries := recorder.record(block):
+                    rows["ledger_entry"] += entries
             if progress is not None:
                 progress(block.accounts)
-    _after_bulk_load(list(tables.values()))
+    _after_bulk_load([*tables.values(), *LEDGER_MODELS])
+    ledger_sign_checkpoint()
     return LoadReport(accounts, dict(rows), time.perf_counter() - started)
+
+
+class HistoryRecorder:
+    """Appends each block's history to the ledger, in the caller's transaction (the block's).
+
+    The first block brings the branches and staff that later blocks' events name.
+    """
+
+    def __init__(self) -> None:
+        self.directory = journal.Directory(usernames={}, employee_numbers={}, branch_codes={})
+
+    def record(self, block: generate.Block) -> int:
+        """Append the block's events; returns how many."""
+        if "staff" in block.tables:
+            self.directory = journal.Directory.of(block.tables)
+        events = journal.block_events(block.tables, self.directory, LedgerEvent)
+        for start in range(0, len(events), LEDGER_SLICE):
+            ledger_append_many(events[start : start + LEDGER_SLICE])
+        return len(events)
 
 
 def _check_allowed(accounts: int, seed: int) -> None:

@@ -10,6 +10,10 @@ Rows are classified and written a chunk at a time: a query per 500 keys looks up
 then ``bulk_create``/``bulk_update`` write the chunk in one transaction, so a large file costs a
 few queries per thousand rows rather than a few per row. A dry run classifies exactly the same
 way and writes nothing.
+
+Every payment, reversal, statement and account a chunk stores is appended to the verifiable
+ledger in the chunk's transaction (one ``ledger_append_many`` per chunk), with the open case of
+its account in the subject; accounts carry their customer only as salted commitments.
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.cases import lifecycle
+from doorstep.cases.models import Case
 from doorstep.cases.services import cases_refresh_for_accounts
 from doorstep.core.errors import ConflictError, DomainError
 from doorstep.core.i18n import gettext_noop
+from doorstep.ledger.entries import content_hash
+from doorstep.ledger.services import LedgerEvent, ledger_append_many
 from doorstep.portfolio import rows, tables
 from doorstep.portfolio.models import Account, Address, Customer, Payment, Phone, Statement
 from doorstep.portfolio.rows import AccountRow, Context, CustomerRow, Kind, PaymentRow, StatementRow
@@ -204,7 +212,12 @@ def import_file(
         default_branch=default_branch,
     )
     importer = _IMPORTERS[kind](
-        scope=scope, context=context, header=table.header, branches=branches, dry_run=dry_run
+        scope=scope,
+        context=context,
+        header=table.header,
+        branches=branches,
+        dry_run=dry_run,
+        actor=actor,
     )
     report = ImportReport(
         kind=kind,
@@ -255,12 +268,14 @@ class _Importer:
         header: list[str],
         branches: Mapping[str, int],
         dry_run: bool,
+        actor: StaffMember | None,
     ) -> None:
         self.scope = scope
         self.context = context
         self.header = header
         self.branches = branches
         self.dry_run = dry_run
+        self.actor = actor
         self.touched_accounts: set[int] = set()
         self.seen: dict[Hashable, tuple[int, int]] = {}  # key -> (first line, hash of row)
         self._accounts: dict[str, _AccountRef] = {}
@@ -310,6 +325,23 @@ class _Importer:
                 self._accounts[external_id] = _AccountRef(pk, branch_id)
         return self._accounts
 
+    def append_to_ledger(self, events: Sequence[tuple[int, LedgerEvent]]) -> None:
+        """Append what the chunk stored to the ledger, in the chunk's transaction.
+
+        Each event comes with its account's pk: an account that belongs to an open case gets
+        the case's reference in its subject, so the case's ledger panel lists the event. The
+        references are looked up once per chunk, a query per 500 accounts.
+        """
+        if not events:
+            return
+        cases = _open_cases(pk for pk, _ in events)
+        ledger_append_many(
+            dataclasses.replace(event, subject={**event.subject, "case": cases[pk]})
+            if pk in cases
+            else event
+            for pk, event in events
+        )
+
     def account_for(self, line: int, ref: _AccountRef | None) -> _AccountRef | RowError:
         """The row's account, or why it cannot be used: to a branch admin, an unknown account
         and another branch's account read the same, so imports reveal nothing outside it."""
@@ -318,6 +350,22 @@ class _Importer:
         if self.scope.branch_code is not None:
             return _error(line, "account_id", ACCOUNT_NOT_YOURS, branch=self.scope.branch_code)
         return _error(line, "account_id", ACCOUNT_UNKNOWN)
+
+
+def _open_cases(account_pks: Iterable[int]) -> dict[int, str]:
+    """The reference of the open case each account belongs to (a customer has at most one).
+
+    A lookup by the import itself, for the ledger's subjects, as ``cases_refresh_for_accounts``
+    does for the arrears: nothing of it reaches the importing user beyond what they wrote.
+    """
+    found: dict[int, str] = {}
+    for batch in _batched(sorted(set(account_pks)), LOOKUP_BATCH):
+        found.update(
+            Case.accounts.through.objects.filter(
+                account_id__in=batch, case__status__in=sorted(lifecycle.OPEN)
+            ).values_list("account_id", "case__reference")
+        )
+    return found
 
 
 def _error(line: int, column: str, message: str, /, **params: Any) -> RowError:
@@ -372,6 +420,7 @@ class _PaymentImporter(_Importer):
         results: list[RowResult] = []
         to_create: list[Payment] = []
         to_reverse: list[Payment] = []
+        events: list[tuple[int, LedgerEvent]] = []
         for line, row in good:
             key = row.external_id
             repeat = self.repeat(line, key, key, row, "transaction_id")
@@ -403,11 +452,29 @@ class _PaymentImporter(_Importer):
             self.seen[key] = (line, hash(row))
             if outcome is not Outcome.UNCHANGED:
                 self.touched_accounts.add(ref.pk)
+                events += [(ref.pk, event) for event in self._events(row, stored)]
             results.append(RowResult(line, key, outcome))
         if not self.dry_run:
             Payment.objects.bulk_create(to_create, batch_size=LOOKUP_BATCH)
             Payment.objects.bulk_update(to_reverse, ["reversed_on"], batch_size=LOOKUP_BATCH)
+            self.append_to_ledger(events)
         return results
+
+    def _events(self, row: PaymentRow, stored: _StoredPayment | None) -> list[LedgerEvent]:
+        """A new payment is posted (and maybe reversed at once); a stored one is reversed."""
+        subject = {"account": row.account_id, "payment": row.external_id}
+        events = []
+        if stored is None:
+            record = {
+                "amount": row.amount,
+                "paid_on": row.paid_on,
+                "channel": row.channel or Payment.Channel.TRANSFER.value,
+            }
+            events.append(LedgerEvent("payment.posted", self.actor, subject, record))
+        if row.reversed_on is not None:
+            record = {"amount": row.amount, "paid_on": row.paid_on, "reversed_on": row.reversed_on}
+            events.append(LedgerEvent("payment.reversed", self.actor, subject, record))
+        return events
 
     def _classify(
         self, line: int, row: PaymentRow, ref: _AccountRef, stored: _StoredPayment | None
@@ -468,6 +535,7 @@ class _StatementImporter(_Importer):
                 existing[(account_id, due_date)] = _StoredStatement(*values)
         results: list[RowResult] = []
         to_create: list[Statement] = []
+        events: list[tuple[int, LedgerEvent]] = []
         for line, row in good:
             key = f"{row.account_id}/{row.due_date.isoformat()}"
             repeat = self.repeat(line, key, (row.account_id, row.due_date), row, "due_date")
@@ -499,11 +567,25 @@ class _StatementImporter(_Importer):
                     )
                 )
                 self.touched_accounts.add(ref.pk)
+                events.append((ref.pk, self._event(row)))
             self.seen[(row.account_id, row.due_date)] = (line, hash(row))
             results.append(RowResult(line, key, outcome))
         if not self.dry_run:
             Statement.objects.bulk_create(to_create, batch_size=LOOKUP_BATCH)
+            self.append_to_ledger(events)
         return results
+
+    def _event(self, row: StatementRow) -> LedgerEvent:
+        return LedgerEvent(
+            kind="statement.billed",
+            actor=self.actor,
+            subject={"account": row.account_id, "due_date": row.due_date.isoformat()},
+            record={
+                "statement_date": row.statement_date,
+                "due_date": row.due_date,
+                **{name: getattr(row, name) for name in STATEMENT_MONEY},
+            },
+        )
 
     def _conflict(self, line: int, row: StatementRow, stored: _StoredStatement) -> RowError | None:
         for column in ("statement_date", *STATEMENT_MONEY):
@@ -580,6 +662,7 @@ class _AccountImporter(_Importer):
         results: list[RowResult] = []
         to_create: list[Account] = []
         to_update: list[Account] = []
+        imported: list[tuple[Account, AccountRow, list[str] | None]] = []
         for line, row in good:
             key = row.external_id
             repeat = self.repeat(line, key, key, row, "account_id")
@@ -590,7 +673,7 @@ class _AccountImporter(_Importer):
             if problem is not None:
                 results.append(_rejected(line, key, problem))
                 continue
-            customer_changed = self._plan_customer(row.customer, customers, work)
+            customer_changes = self._plan_customer(row.customer, customers, work)
             stored = accounts.get(key)
             if stored is None:
                 account = Account(
@@ -601,17 +684,57 @@ class _AccountImporter(_Importer):
                 _apply(account, row, ACCOUNT_FIELDS)
                 to_create.append(account)
                 outcome = Outcome.CREATED
-            elif self._apply_account(stored, row):
-                to_update.append(stored)
-                outcome = Outcome.UPDATED
+                imported.append((account, row, None))
             else:
-                outcome = Outcome.UPDATED if customer_changed else Outcome.UNCHANGED
+                changes = self._apply_account(stored, row)
+                if changes:
+                    to_update.append(stored)
+                changes += customer_changes
+                outcome = Outcome.UNCHANGED
+                if changes:
+                    outcome = Outcome.UPDATED
+                    imported.append((stored, row, changes))
             self.seen[key] = (line, hash(row))
             self.seen_customers.setdefault(row.customer.external_id, (line, row.customer))
             results.append(RowResult(line, key, outcome))
         if not self.dry_run:
             self._write(work.values(), to_create, to_update)
+            self.append_to_ledger(
+                [
+                    (account.pk, self._event(account, row, changes))
+                    for account, row, changes in imported
+                ]
+            )
         return results
+
+    def _event(self, account: Account, row: AccountRow, changes: list[str] | None) -> LedgerEvent:
+        """What the account now is, as a hash of its fields (none of them personal), and its
+        customer's identity as commitments: the log shows that the file said this about this
+        person without saying who they are. ``changes`` names what an update changed."""
+        fields = {name: getattr(account, name) for name in ACCOUNT_FIELDS}
+        record: dict[str, Any] = {
+            "outcome": (Outcome.CREATED if changes is None else Outcome.UPDATED).value,
+            "content_hash": content_hash(
+                {"account_id": account.external_id, "branch": row.branch, **fields}
+            ),
+        }
+        if changes is not None:
+            record["changed"] = sorted(changes)
+        customer = row.customer
+        personal: dict[str, Any] = {
+            "customer": account.customer_id,
+            "national_id": customer.national_id,
+            "name": customer.name,
+        }
+        if customer.phone is not None:
+            personal["phone"] = customer.phone
+        return LedgerEvent(
+            kind="account.imported",
+            actor=self.actor,
+            subject={"account": account.external_id, "customer": account.customer_id},
+            record=record,
+            personal=personal,
+        )
 
     def _load_accounts(self, external_ids: Iterable[str]) -> dict[str, Account]:
         found: dict[str, Account] = {}
@@ -660,13 +783,14 @@ class _AccountImporter(_Importer):
 
     def _plan_customer(
         self, row: CustomerRow, customers: Mapping[str, Customer], work: dict[str, _CustomerWork]
-    ) -> bool:
-        """Plan what the customer's first row in the file does; True if it changes them.
+    ) -> list[str]:
+        """Plan what the customer's first row in the file does; what it changes of a stored
+        customer (field names, ``phone``, ``address``).
 
         Later rows for the same customer were checked to say the same, so they do nothing.
         """
         if row.external_id in self.seen_customers:
-            return False
+            return []
         stored = customers.get(row.external_id)
         if stored is None:
             customer = Customer(external_id=row.external_id, national_id=row.national_id)
@@ -676,15 +800,19 @@ class _AccountImporter(_Importer):
                 plan.address = Address(customer=customer, kind=Address.Kind.HOME)
                 _apply(plan.address, row.address, ADDRESS_FIELDS)
             work[row.external_id] = plan
-            return False
-        plan = _CustomerWork(stored, created=False, changed=_apply(stored, row, CUSTOMER_FIELDS))
+            return []
+        changes = _apply(stored, row, CUSTOMER_FIELDS)
+        plan = _CustomerWork(stored, created=False, changed=bool(changes))
         primary = next((p.number for p in stored.phones.all() if p.is_primary), None)
         if row.phone is not None and row.phone != primary:
             plan.phone = row.phone
+            changes.append("phone")
         if row.address is not None:
             plan.address = _address_change(stored, row.address)
+            if plan.address is not None:
+                changes.append("address")
         work[row.external_id] = plan
-        return plan.changed or plan.phone is not None or plan.address is not None
+        return changes
 
     def _customer_for(self, external_id: str, work: Mapping[str, _CustomerWork]) -> Customer:
         """The customer a new account belongs to: planned in this chunk, or stored earlier
@@ -693,13 +821,13 @@ class _AccountImporter(_Importer):
             return work[external_id].customer
         return Customer(pk=self.customer_pks.get(external_id), external_id=external_id)
 
-    def _apply_account(self, account: Account, row: AccountRow) -> bool:
-        changed = _apply(account, row, ACCOUNT_FIELDS)
+    def _apply_account(self, account: Account, row: AccountRow) -> list[str]:
+        changes = _apply(account, row, ACCOUNT_FIELDS)
         branch_id = self.branches[row.branch]
         if account.branch_id != branch_id:
             account.branch_id = branch_id
-            changed = True
-        return changed
+            changes.append("branch")
+        return changes
 
     def _write(
         self,
@@ -735,14 +863,15 @@ class _AccountImporter(_Importer):
         )
 
 
-def _apply(target: Any, row: Any, names: Sequence[str]) -> bool:
-    """Copy the values the row gives (not None) onto ``target``; True if any differed."""
-    changed = False
+def _apply(target: Any, row: Any, names: Sequence[str]) -> list[str]:
+    """Copy the values the row gives (not None) onto ``target``; the names of those that
+    differed."""
+    changed = []
     for name in names:
         value = getattr(row, name)
         if value is not None and getattr(target, name) != value:
             setattr(target, name, value)
-            changed = True
+            changed.append(name)
     return changed
 
 

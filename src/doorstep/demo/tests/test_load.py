@@ -19,6 +19,7 @@ from doorstep.demo import generate
 from doorstep.demo.services import demo_load, demo_models
 from doorstep.demo.staffing import DEMO_LOGINS, STAFF
 from doorstep.demo.writer import check_foreign_keys
+from doorstep.ledger.models import LedgerEntry
 from doorstep.portfolio.models import Account, Customer, Payment, Statement
 from doorstep.portfolio.selectors import histories_for
 from doorstep.staff.models import Branch, StaffMember
@@ -45,12 +46,15 @@ def load(accounts: int = ACCOUNTS, seed: int = 7) -> None:
 
 
 def dump() -> str:
-    """A digest of every row the demo wrote, table by table in primary-key order."""
+    """A digest of every row the demo wrote, table by table in primary-key order, and of its
+    ledger entries (but the time each was appended)."""
     digest = hashlib.sha256()
     for name, model in demo_models().items():
         names = [f.attname for f in model._meta.concrete_fields]
         for row in model._default_manager.order_by("pk").values_list(*names):
             digest.update(repr((name, row)).encode())
+    for entry in LedgerEntry.objects.values_list("index", "kind", "data", "leaf_hash"):
+        digest.update(repr(entry).encode())
     return digest.hexdigest()
 
 
@@ -257,13 +261,18 @@ def test_indexes_dropped_for_the_load_are_built_again() -> None:
                     (name, tuple(c["columns"]), c["unique"], c["index"])
                     for name, c in connection.introspection.get_constraints(cursor, table).items()
                 )
-                for table in (Statement._meta.db_table, Payment._meta.db_table)
+                for table in (
+                    Statement._meta.db_table,
+                    Payment._meta.db_table,
+                    LedgerEntry._meta.db_table,
+                )
             }
 
     before = indexes()
     load(accounts=50)
     assert indexes() == before
     assert any(name == "payment_account_date" for name, *_ in before["portfolio_payment"])
+    assert any(name == "ledger_entry_kind" for name, *_ in before["ledger_ledgerentry"])
 
 
 @pytest.mark.django_db(transaction=True)
