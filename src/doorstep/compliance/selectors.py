@@ -47,6 +47,7 @@ from doorstep.compliance.models import (
     LIMITATION_KIND_CHOICES,
     Approval,
     CalendarArrangement,
+    ContactEvent,
     Decision,
     Hold,
     LimitationEvent,
@@ -467,6 +468,39 @@ def decision_list(*, user: Any, filters: DecisionFilters) -> QuerySet[Decision]:
     if filters.overridden is not None:
         decisions = decisions.filter(overridden_by__isnull=not filters.overridden)
     return decisions.order_by("-decided_at", "-id")
+
+
+OUTSIDE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class OutsideContacts:
+    """Bank-initiated contacts recorded without a decision that allowed them."""
+
+    count: int
+    latest: list[ContactEvent]
+
+
+def contacts_outside_decisions(*, user: Any, filters: DecisionFilters) -> OutsideContacts:
+    """The contacts flagged ``outside_decision`` that ``user`` may read in the log (the same
+    branch scope as the decisions), within the filters' branch, agent and dates; their count
+    and the latest few, for the supervisor to follow up."""
+    staff = staff_for(user)
+    contacts = ContactEvent.objects.filter(outside_decision=True)
+    if staff is None or staff.role not in LOG_READERS:
+        contacts = contacts.none()
+    elif staff.role not in WHOLE_LOG:
+        contacts = contacts.filter(case__branch=staff.branch)
+    if filters.branch is not None:
+        contacts = contacts.filter(case__branch_id=filters.branch)
+    if filters.agent is not None:
+        contacts = contacts.filter(recorded_by__staff__pk=filters.agent)
+    if filters.since is not None:
+        contacts = contacts.filter(at__date__gte=filters.since)
+    if filters.until is not None:
+        contacts = contacts.filter(at__date__lte=filters.until)
+    latest = contacts.select_related("case", "recorded_by__staff").order_by("-at", "-id")
+    return OutsideContacts(count=contacts.count(), latest=list(latest[:OUTSIDE_SHOWN]))
 
 
 def decision_get(*, user: Any, pk: int) -> Decision:

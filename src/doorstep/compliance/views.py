@@ -49,6 +49,7 @@ from doorstep.compliance.selectors import (
     can_add_hold,
     can_release_hold,
     case_holds,
+    contacts_outside_decisions,
     decision_explanations,
     decision_get,
     decision_list,
@@ -108,7 +109,8 @@ def decision_list_view(request: HttpRequest) -> HttpResponse:
     widest = max((row["fired"] for row in stats.by_rule), default=0)
     for row in stats.by_rule:
         row["width"] = round(100 * row["fired"] / widest) if widest else 0
-    context = {"form": form, "page": page, "stats": stats}
+    outside = contacts_outside_decisions(user=request.user, filters=filters)
+    context = {"form": form, "page": page, "stats": stats, "outside": outside}
     return render(request, "compliance/decisions.html", context)
 
 

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from doorstep.compliance.models import CalendarArrangement, Hold, ParameterVersion
+from doorstep.compliance.services import contact_record
 from doorstep.compliance.tests.conftest import at
 from doorstep.oversight.models import ApprovalRequest
 
@@ -233,3 +234,20 @@ def test_a_decision_page_explains_in_both_languages_and_offers_an_override(
 def test_a_decision_is_not_shown_to_someone_outside_its_case(world, as_user, decide) -> None:
     blocked = decide("visit", at(2026, 10, 1))
     assert as_user("agent_sun").get(f"/compliance/decisions/{blocked.pk}/").status_code == 404
+
+
+def test_the_log_shows_contacts_made_outside_a_decision_to_their_branch_only(
+    world, as_user
+) -> None:
+    contact_record(
+        case=world.zhang_case,
+        channel="call",
+        at=at(2026, 10, 8, 11),
+        outcome="no_answer",
+        actor=world.user("agent_li"),
+    )
+    officer = as_user("compliance_zhou").get("/compliance/decisions/").content.decode()
+    assert 'id="outside-decisions"' in officer
+    assert world.zhang_case.reference in officer
+    other_branch = as_user("manager_liu").get("/compliance/decisions/").content.decode()
+    assert 'id="outside-decisions"' not in other_branch
