@@ -48,7 +48,6 @@ def main() -> None:
     if unknown:
         parser.error(f"no such benchmark: {', '.join(unknown)}")
 
-    sections = _read(args.output)
     for name in chosen:
         print(f"== bench.{name}", file=sys.stderr)
         done = subprocess.run(  # noqa: S603 (our own interpreter and modules)
@@ -58,6 +57,8 @@ def main() -> None:
             text=True,
             check=False,
         )
+        # Read the document again: another run may have written its sections meanwhile.
+        sections = _read(args.output)
         if done.returncode == 0:
             sections[name] = done.stdout.strip()
         else:
