@@ -6,3 +6,8 @@ class OversightConfig(AppConfig):
     name = "doorstep.oversight"
     label = "oversight"
     verbose_name = _("Oversight")
+
+    def ready(self) -> None:
+        from doorstep.oversight.complaints.approvals import register_kinds
+
+        register_kinds()
