@@ -40,8 +40,10 @@ from doorstep.core.errors import ConflictError, DomainError
 from doorstep.core.i18n import gettext_noop
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.services import LedgerEvent, ledger_append_many
+from doorstep.plans.services import plans_replay_accounts
 from doorstep.portfolio import rows, tables
 from doorstep.portfolio.models import Account, Address, Customer, Payment, Phone, Statement
+from doorstep.portfolio.selectors import IMPORT_ROLES
 from doorstep.portfolio.rows import AccountRow, Context, CustomerRow, Kind, PaymentRow, StatementRow
 from doorstep.portfolio.tables import Cell, FileProblem
 from doorstep.staff.models import Branch, Role, StaffMember
@@ -51,7 +53,6 @@ T = TypeVar("T")
 CHUNK_ROWS = 2000
 LOOKUP_BATCH = 500  # keys per IN (...) lookup, well under SQLite's parameter limit
 BANK_TIME_ZONE = ZoneInfo("Asia/Shanghai")
-IMPORT_ROLES = frozenset({Role.HEAD_OFFICE_ADMIN, Role.BRANCH_ADMIN})
 
 MISSING_COLUMNS = gettext_noop("The file lacks the required columns: %(columns)s.")
 UNKNOWN_BRANCH = gettext_noop("There is no branch with code “%(code)s”.")
@@ -231,6 +232,12 @@ def import_file(
         if progress is not None:
             progress(len(chunk))
     if not dry_run and importer.touched_accounts:
+        # Plans and promises first: what a payment settles decides the arrears the refresh sees.
+        plans_replay_accounts(
+            account_ids=importer.touched_accounts,
+            on=timezone.localdate(timezone=BANK_TIME_ZONE),
+            actor=actor,
+        )
         report.cases_refreshed = cases_refresh_for_accounts(
             account_ids=importer.touched_accounts,
             as_of=timezone.localdate(timezone=BANK_TIME_ZONE),

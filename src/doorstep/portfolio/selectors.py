@@ -12,6 +12,10 @@ from decimal import Decimal
 from doorstep.cases.delinquency import Due, History, Paid
 from doorstep.core.masking import mask_national_id, mask_phone
 from doorstep.portfolio.models import Account, Address, Customer, Guarantor, Payment, Statement
+from doorstep.staff.models import Role
+
+# Who may bring the bank's records in: imports, and payments posted by hand.
+IMPORT_ROLES = frozenset({Role.HEAD_OFFICE_ADMIN, Role.BRANCH_ADMIN})
 
 
 def histories_for(account_ids: Iterable[int], *, as_of: date | None = None) -> dict[int, History]:
