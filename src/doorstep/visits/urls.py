@@ -1,0 +1,14 @@
+from django.urls import path
+
+from doorstep.visits import views
+
+app_name = "visits"
+
+urlpatterns = [
+    path("", views.field_app, name="field"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("board/", views.board_page, name="board"),
+    path("visits/<int:pk>/briefing/", views.briefing_page, name="briefing"),
+    path("visits/<int:pk>/report/", views.report_page, name="report"),
+]
