@@ -1,0 +1,74 @@
+"""The debtor-facing pages: the chat (mobile-first, no login, zh-hans unless the debtor picks
+English) and one page per served article, which answers link to. The chat talks to the JSON
+API, so the page and any other client behave the same."""
+
+from __future__ import annotations
+
+import html
+
+import markdown  # type: ignore[import-untyped]
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from doorstep.assistant import services
+from doorstep.assistant.kb import LANGS
+from doorstep.assistant.office_hours import CLOSES, OPENS, RESPONSE_HOURS
+from doorstep.assistant.selectors import library, task_list
+from doorstep.core.errors import DomainError
+from doorstep.core.views import login_required
+
+
+def _lang(request: HttpRequest) -> str:
+    wanted = request.GET.get("lang") or get_language() or "zh-hans"
+    return wanted if wanted in LANGS else "zh-hans"
+
+
+def chat(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "assistant/chat.html",
+        {
+            "lang": _lang(request),
+            "opens": f"{OPENS:%H:%M}",
+            "closes": f"{CLOSES:%H:%M}",
+            "response_hours": RESPONSE_HOURS,
+        },
+    )
+
+
+def article(request: HttpRequest, slug: str) -> HttpResponse:
+    lang = _lang(request)
+    version = library().articles.get((slug, lang))
+    if version is None:
+        raise Http404
+    # Article text is written by compliance staff; escape it anyway so no markup runs.
+    body = mark_safe(markdown.markdown(html.escape(version.body, quote=False)))  # noqa: S308
+    return render(
+        request, "assistant/article.html", {"version": version, "body": body, "lang": lang}
+    )
+
+
+@login_required
+def tasks(request: HttpRequest) -> HttpResponse:
+    """Staff: the debtors' open self-service requests on the cases they may see."""
+    return render(request, "assistant/tasks.html", {"tasks": task_list(user=request.user)})
+
+
+@login_required
+def task_done(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("assistant:tasks")
+    task = task_list(user=request.user).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    try:
+        services.task_close(task=task, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Marked as done."))
+    return redirect("assistant:tasks")
