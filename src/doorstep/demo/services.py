@@ -40,6 +40,7 @@ from doorstep.cases.services import CURED_REASON, case_reference
 from doorstep.core.errors import DomainError
 from doorstep.demo import generate, journal, staffing
 from doorstep.demo.casework import Conventions
+from doorstep.demo.furnish import demo_furnish
 from doorstep.demo.selectors import bank_exists
 from doorstep.demo.writer import begin_block, bulk_session, check_foreign_keys, write_table
 from doorstep.ledger.models import LedgerEntry, LedgerNode, LedgerSubject
@@ -148,6 +149,7 @@ def demo_load(
             if progress is not None:
                 progress(block.accounts)
     _after_bulk_load([*tables.values(), *LEDGER_MODELS])
+    demo_furnish(as_of=as_of)
     ledger_sign_checkpoint()
     return LoadReport(accounts, dict(rows), time.perf_counter() - started)
 

@@ -510,7 +510,11 @@ def test_the_openapi_schema_and_docs_are_served(world, client) -> None:
         "/api/v1/cases/{case_id}/transfer",
         "/api/v1/cases/{case_id}/participants",
     } <= set(paths)
-    assert set(schema.json()["components"]["securitySchemes"]) == {"BearerTokenAuth", "SessionAuth"}
+    assert set(schema.json()["components"]["securitySchemes"]) == {
+        "BearerTokenAuth",
+        "SessionAuth",
+        "ConversationAuth",  # the debtor assistant's conversation token
+    }
     error_ref = {"$ref": "#/components/schemas/ErrorOut"}
     for operations in paths.values():
         for operation in operations.values():
