@@ -64,9 +64,17 @@ INSTALLED_APPS = [
     "doorstep.compliance",
     "doorstep.ledger",
     "doorstep.demo",
+    "doorstep.plans",
+    "doorstep.visits",
+    "doorstep.scoring",
+    "doorstep.planning",
+    "doorstep.assistant",
+    "doorstep.reports",
+    "doorstep.remote",
 ]
 
 MIDDLEWARE = [
+    "doorstep.core.health.RequestMetricsMiddleware",  # first: it times everything after it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,11 +201,15 @@ LEDGER_RETIRED_KEYS = env_list("LEDGER_RETIRED_KEYS", default=[])
 # The fixed demo password; refused at login in production (see doorstep.staff.auth).
 DEMO_PASSWORD = "doorstep-demo"  # noqa: S105
 
+LOG_FORMAT = env_choice("LOG_FORMAT", choices=("plain", "json"), default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "doorstep.core.health.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -12,4 +12,12 @@ urlpatterns = [
     path("compliance/", include("doorstep.compliance.urls")),
     path("ledger/", include("doorstep.ledger.urls")),
     path("oversight/", include("doorstep.oversight.urls")),
+    path("complaints/", include("doorstep.oversight.complaints.public_urls")),
+    path("field/", include("doorstep.visits.urls")),
+    path("plans/", include("doorstep.plans.urls")),
+    path("assistant/", include("doorstep.assistant.urls")),
+    path("planning/", include("doorstep.planning.urls")),
+    path("reports/", include("doorstep.reports.urls")),
+    path("remote/", include("doorstep.remote.urls")),
+    path("", include("doorstep.core.health")),
 ]

@@ -43,8 +43,8 @@ from doorstep.ledger.services import LedgerEvent, ledger_append_many
 from doorstep.plans.services import plans_replay_accounts
 from doorstep.portfolio import rows, tables
 from doorstep.portfolio.models import Account, Address, Customer, Payment, Phone, Statement
-from doorstep.portfolio.selectors import IMPORT_ROLES
 from doorstep.portfolio.rows import AccountRow, Context, CustomerRow, Kind, PaymentRow, StatementRow
+from doorstep.portfolio.selectors import IMPORT_ROLES
 from doorstep.portfolio.tables import Cell, FileProblem
 from doorstep.staff.models import Branch, Role, StaffMember
 
