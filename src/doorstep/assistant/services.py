@@ -174,6 +174,16 @@ def _require_editor(user: Any) -> None:
         raise EditDenied("forbidden", _("Only compliance officers edit the knowledge base."))
 
 
+def _check_lang(lang: str) -> None:
+    """Articles and conversations exist in the knowledge base's languages only."""
+    if lang not in kb.LANGS:
+        raise DomainError(
+            "invalid_choice",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(kb.LANGS)},
+            field="lang",
+        )
+
+
 @transaction.atomic
 def article_draft(
     *,
@@ -188,12 +198,7 @@ def article_draft(
     """A new draft of an article (new or existing); served only after another officer's
     review."""
     _require_editor(actor)
-    if lang not in kb.LANGS:
-        raise DomainError(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(kb.LANGS)},
-            field="lang",
-        )
+    _check_lang(lang)
     for field, value in (("title", title), ("body", body)):
         if not value.strip():
             raise DomainError("required", _("This field is required."), field=field)
@@ -252,12 +257,7 @@ def token_digest(token: str) -> str:
 
 def conversation_start(*, lang: str) -> tuple[Conversation, str]:
     """A new anonymous conversation and its token (returned once, stored as a digest)."""
-    if lang not in kb.LANGS:
-        raise DomainError(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(kb.LANGS)},
-            field="lang",
-        )
+    _check_lang(lang)
     token = "dsa_" + secrets.token_urlsafe(32)
     conversation = Conversation.objects.create(
         token_digest=token_digest(token), lang=lang, started_at=timezone.now()
@@ -301,12 +301,7 @@ def answer_question(*, question: str, lang: str) -> Answer:
             _("Keep it under %(n)d characters.") % {"n": QUESTION_MAX},
             field="question",
         )
-    if lang not in kb.LANGS:
-        raise DomainError(
-            "invalid_choice",
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(kb.LANGS)},
-            field="lang",
-        )
+    _check_lang(lang)
     action = detect_action(text)
     found = library()
     if not found.articles:  # a fresh install: serve the reviewed files shipped with the app

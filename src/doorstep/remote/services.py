@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -80,6 +81,8 @@ from doorstep.remote.selectors import (
 from doorstep.staff.models import Branch, Role, StaffMember, Team
 from doorstep.staff.selectors import FIELD_ROLES
 
+E = TypeVar("E", bound=Enum)
+
 TEMPLATE_KIND = "remote.template"
 REASON_MAX = 500
 MAX_CALL_SECONDS = 4 * 3600
@@ -116,6 +119,15 @@ def _rule_json(rule: AllocationRule, data: allocation.Rule) -> dict[str, Any]:
         "agent_cap": data.agent_cap,
         "rotate_after_days": data.rotate_after_days,
     }
+
+
+def _member(choices: type[E], value: str, *, field: str, message: str) -> E:
+    """``value`` as a member of ``choices``; otherwise a 4xx naming ``field``. ``message`` is
+    already translated and has a ``%(value)s`` placeholder."""
+    try:
+        return choices(value)
+    except ValueError:
+        raise DomainError("invalid_choice", message % {"value": value}, field=field) from None
 
 
 @transaction.atomic
@@ -398,14 +410,9 @@ def call_wrap_up(
     )
     if call.wrapped_at is not None:
         raise ConflictError("already_wrapped_up", _("This call is already wrapped up."))
-    try:
-        code = worklist.Outcome(outcome)
-    except ValueError:
-        raise DomainError(
-            "invalid_choice",
-            _("“%(value)s” is not an outcome.") % {"value": outcome},
-            field="outcome",
-        ) from None
+    code = _member(
+        worklist.Outcome, outcome, field="outcome", message=_("“%(value)s” is not an outcome.")
+    )
     if not 0 <= duration_seconds <= MAX_CALL_SECONDS:
         raise DomainError(
             "invalid_duration",
@@ -939,14 +946,12 @@ def vulnerability_flag(*, case: Case, kind: str, actor: Any, note: str = "") -> 
     special, with the bank's handling: a hold puts a hardship hold through compliance (the gate
     then blocks every contact); a specialist flag keeps the case for specialist agents; an
     approval flag keeps it out of every queue until a manager approves contact."""
-    try:
-        vulnerability = worklist.Vulnerability(kind)
-    except ValueError:
-        raise DomainError(
-            "invalid_choice",
-            _("“%(value)s” is not a kind of vulnerability.") % {"value": kind},
-            field="kind",
-        ) from None
+    vulnerability = _member(
+        worklist.Vulnerability,
+        kind,
+        field="kind",
+        message=_("“%(value)s” is not a kind of vulnerability."),
+    )
     note = note.strip()
     if len(note) > REASON_MAX:
         raise DomainError(
@@ -1074,14 +1079,9 @@ def quality_sample(
     staff = staff_in(actor, QA_ROLES)
     if Role(staff.role) is Role.COLLECTIONS_MANAGER or Role(staff.role) is Role.BRANCH_ADMIN:
         branch = managed_branch(actor, branch)
-    try:
-        chosen_method = quality.Method(method)
-    except ValueError:
-        raise DomainError(
-            "invalid_choice",
-            _("“%(value)s” is not a sampling method.") % {"value": method},
-            field="method",
-        ) from None
+    chosen_method = _member(
+        quality.Method, method, field="method", message=_("“%(value)s” is not a sampling method.")
+    )
     if not 1 <= per_agent <= 100:
         raise DomainError("invalid_count", _("Sample 1 to 100 calls per agent."), field="per_agent")
     if until < since:
