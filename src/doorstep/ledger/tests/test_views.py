@@ -88,6 +88,17 @@ def test_the_entries_browser_filters_by_kind_and_subject(world, client, fill) ->
     assert "Write the subject as name:id." in bad
 
 
+def test_the_entries_browser_pages_through_a_long_log(world, client, fill) -> None:
+    fill(30)
+    auditor = as_user(client, world, "auditor_chen")
+    first = auditor.get("/ledger/entries/").content.decode()
+    assert "Page 1 of 2" in first
+    assert 'href="?page=2" rel="next"' in first
+    second = auditor.get("/ledger/entries/?page=2").content.decode()
+    assert 'href="?page=1" rel="prev"' in second
+    assert 'rel="next"' not in second
+
+
 def test_a_case_page_loads_its_ledger_panel(world, client) -> None:
     page = as_user(client, world, "agent_li").get(f"/cases/{world.zhang_case.pk}/")
     assert f'hx-get="/ledger/cases/{world.zhang_case.pk}/"' in page.content.decode()
