@@ -169,6 +169,7 @@ def test_a_sync_cut_off_by_the_network_is_finished_without_duplicates(phone, vis
     page.route("**/api/v1/field/sync", reach_server_then_fail)
     page.context.set_offline(True)
     capture_at_the_door(page, visit)
+    waiting(page, 5)  # every record queued (the photo's is written last) before the network returns
     page.context.set_offline(False)  # back online: the app syncs at once, and the answer is lost
     while not cut:
         page.wait_for_timeout(100)
