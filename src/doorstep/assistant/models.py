@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doorstep.cases.models import Case
 from doorstep.compliance.models import Decision
+from doorstep.keys.fields import EncryptedTextField
 from doorstep.portfolio.models import Customer
 from doorstep.staff.models import StaffMember, Team
 
@@ -109,7 +110,7 @@ class Message(models.Model):
         Conversation, on_delete=models.CASCADE, related_name="messages"
     )
     sender = models.CharField(_("from"), max_length=10, choices=Sender.choices)
-    text = models.TextField(_("text"), max_length=4000)
+    text = EncryptedTextField(_("text"), max_length=4000)  # debtors write their details here
     sources = models.JSONField(_("sources"), default=list, blank=True)
     confident = models.BooleanField(null=True)
     at = models.DateTimeField()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from doorstep.cases.delinquency import Bucket
 from doorstep.cases.lifecycle import Status
 from doorstep.core.fields import money
+from doorstep.keys.fields import EncryptedTextField
 from doorstep.portfolio.models import Account, Customer
 from doorstep.staff.models import Branch, StaffMember, Team
 
@@ -231,7 +232,7 @@ class Entry(models.Model):
     author_branch = models.ForeignKey(
         Branch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    body = models.TextField(_("text"), max_length=4000)
+    body = EncryptedTextField(_("text"), max_length=4000)  # free text: may name anyone
     at = models.DateTimeField()
 
     class Meta:

@@ -10,6 +10,9 @@ millions of rows. Here a table arrives as columns (numpy arrays or lists, in the
   column becomes a fixed-width byte matrix plus the length actually used, and one boolean mask
   packs the rows. No Python object is made per value.
 
+Encrypted fields (``keys.fields``) are encrypted here, column by column, and their blind
+indexes computed, so the generator hands over plaintext like for any other column.
+
 Every write bypasses model ``save()``: the generator is responsible for valid rows, and the
 database's own constraints (unique, foreign key, check) still hold it to that.
 """
@@ -26,6 +29,8 @@ import numpy.typing as npt
 from django.db import IntegrityError, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from doorstep.keys.fields import prepare_columns
+
 Column = npt.NDArray[Any] | list[Any]
 SLICE_ROWS = 100_000
 EPOCH_2000_DAYS = np.datetime64("2000-01-01", "D")
@@ -41,6 +46,8 @@ def write_table(
     """Insert the rows given as ``{attname: values}`` into ``model``'s table; return the count."""
     if not columns or not len(next(iter(columns.values()))):
         return 0
+    # Personal fields go in encrypted, with their blind indexes (docs/encryption.md).
+    columns = prepare_columns(model, columns)
     fields = {f.attname: f for f in model._meta.concrete_fields}
     names = list(columns)
     chosen = [fields[name] for name in names]
@@ -114,7 +121,7 @@ def _secondary_indexes(
         elif connection.vendor == "sqlite":
             marks = ", ".join(["%s"] * len(tables))
             cursor.execute(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608  # nosec B608
                 f"AND sql NOT LIKE 'CREATE UNIQUE%%' AND tbl_name IN ({marks}) ORDER BY name",
                 tables,
             )
@@ -156,7 +163,7 @@ def check_foreign_keys(
             target = field.target_field.column  # type: ignore[attr-defined]
             column = quote(str(field.column))
             cursor.execute(
-                f"SELECT c.{quote(str(model._meta.pk.column))} FROM {table} c "  # noqa: S608
+                f"SELECT c.{quote(str(model._meta.pk.column))} FROM {table} c "  # noqa: S608  # nosec B608
                 f"WHERE c.{quote(str(model._meta.pk.column))} BETWEEN %s AND %s "
                 f"AND c.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
                 f"{quote(parent.db_table)} p WHERE p.{quote(target)} = c.{column}) LIMIT 1",
@@ -214,7 +221,7 @@ def _execute_many(
     rows: int,
 ) -> None:
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names come from the models)
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names come from the models)  # nosec B608
         quote(model._meta.db_table),
         ", ".join(quote(str(f.column)) for f in fields),
         ", ".join(["%s"] * len(fields)),

@@ -11,10 +11,19 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from doorstep.core.fields import latitude_field, longitude_field, money
+from doorstep.keys.fields import (
+    BlindIndexField,
+    EncryptedCharField,
+    EncryptedDateField,
+    encrypted_money,
+)
 from doorstep.staff.models import Branch
 
 
 class Customer(models.Model):
+    """A customer. Personal fields are stored encrypted (``keys.fields``, docs/encryption.md);
+    the name stays in clear, to be searchable, and is masked in lists as before."""
+
     class Gender(models.TextChoices):
         FEMALE = "F", _("Female")
         MALE = "M", _("Male")
@@ -22,19 +31,20 @@ class Customer(models.Model):
 
     external_id = models.CharField(_("customer number"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=60, db_index=True)
-    national_id = models.CharField(_("national ID number"), max_length=18)
+    national_id = EncryptedCharField(_("national ID number"), max_length=18)
+    national_id_index = BlindIndexField(source="national_id", domain="national_id")
     gender = models.CharField(
         _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN
     )
-    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
-    employer = models.CharField(_("employer"), max_length=100, blank=True)
+    birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    employer = EncryptedCharField(_("employer"), max_length=100, blank=True)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
-    monthly_income = money(_("monthly income"), null=True, blank=True)
-    assets_value = money(_("declared assets"), null=True, blank=True)
-    assets_description = models.CharField(_("assets"), max_length=200, blank=True)
+    monthly_income = encrypted_money(_("monthly income"), null=True, blank=True)
+    assets_value = encrypted_money(_("declared assets"), null=True, blank=True)
+    assets_description = EncryptedCharField(_("assets"), max_length=200, blank=True)
     household_size = models.PositiveSmallIntegerField(_("household size"), null=True, blank=True)
     dependants = models.PositiveSmallIntegerField(_("dependants"), null=True, blank=True)
-    other_debts_declared = money(_("other debts declared"), null=True, blank=True)
+    other_debts_declared = encrypted_money(_("other debts declared"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -61,7 +71,8 @@ class Phone(models.Model):
         DISCONNECTED = "disconnected", _("Disconnected")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
-    number = models.CharField(_("number"), max_length=20)
+    number = EncryptedCharField(_("number"), max_length=20)
+    number_index = BlindIndexField(source="number", domain="phone")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.MOBILE)
     verification = models.CharField(
         _("verification"),
@@ -76,7 +87,9 @@ class Phone(models.Model):
         verbose_name = _("phone")
         verbose_name_plural = _("phones")
         constraints = [
-            models.UniqueConstraint(fields=["customer", "number"], name="phone_unique_per_customer")
+            models.UniqueConstraint(
+                fields=["customer", "number_index"], name="phone_unique_per_customer"
+            )
         ]
 
     def __str__(self) -> str:
@@ -93,8 +106,8 @@ class Address(models.Model):
     province = models.CharField(_("province"), max_length=30)
     city = models.CharField(_("city"), max_length=30)
     district = models.CharField(_("district"), max_length=30, blank=True)
-    line = models.CharField(_("street address"), max_length=200)
-    postcode = models.CharField(_("postcode"), max_length=10, blank=True)
+    line = EncryptedCharField(_("street address"), max_length=200)
+    postcode = EncryptedCharField(_("postcode"), max_length=10, blank=True)
     latitude = latitude_field(_("latitude"), null=True, blank=True)
     longitude = longitude_field(_("longitude"), null=True, blank=True)
     timezone = models.CharField(_("time zone"), max_length=40, default="Asia/Shanghai")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from doorstep.cases.models import Case
 from doorstep.compliance.models import ContactEvent, Decision, Hold
 from doorstep.core.fields import money
+from doorstep.keys.fields import EncryptedTextField
 from doorstep.oversight.models import ApprovalRequest
 from doorstep.plans.models import Promise
 from doorstep.portfolio.models import Customer, Phone
@@ -163,7 +164,7 @@ class Call(models.Model):
     wrapped_at = models.DateTimeField(_("wrapped up at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=OUTCOME_CHOICES, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
-    notes = models.TextField(_("notes"), max_length=4000, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=4000, blank=True)
     recording_sha256 = models.CharField(_("recording SHA-256"), max_length=64, blank=True)
     recording_bytes = models.PositiveBigIntegerField(_("recording size"), null=True, blank=True)
     contact = models.ForeignKey(

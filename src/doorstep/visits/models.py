@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doorstep.cases.models import Case
 from doorstep.core.fields import latitude_field, longitude_field
+from doorstep.keys.fields import EncryptedCharField, EncryptedJSONField
 from doorstep.portfolio.models import Address
 from doorstep.staff.models import Branch, StaffMember
 from doorstep.visits.lifecycle import AbortReason, Outcome, Status
@@ -109,7 +110,7 @@ class Visit(models.Model):
     checkin_distance_m = models.PositiveIntegerField(
         _("distance from the address (m)"), null=True, blank=True
     )
-    checkin_far_reason = models.CharField(
+    checkin_far_reason = EncryptedCharField(
         _("reason for a far check-in"), max_length=300, blank=True
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
@@ -197,7 +198,7 @@ class FieldRecord(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     sequence = models.PositiveIntegerField(_("order on the device"))
     captured_at = models.DateTimeField(_("captured at"))
-    payload = models.JSONField(_("content"), default=dict)
+    payload = EncryptedJSONField(_("content"), default=dict)  # notes, evidence, promises
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     flags = models.JSONField(_("flags"), default=list, blank=True)
     agent = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="+")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import EmailValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from doorstep.cases.models import Case
+from doorstep.keys.fields import EncryptedCharField, EncryptedTextField
 from doorstep.oversight.complaints.lifecycle import (
     Category,
     Extension,
@@ -87,9 +89,11 @@ class Complaint(models.Model):
         default=Status.RECEIVED.value,
     )
     complainant_name = models.CharField(_("complainant"), max_length=100)
-    complainant_phone = models.CharField(_("phone"), max_length=20, blank=True)
-    complainant_email = models.EmailField(_("e-mail"), blank=True)
-    description = models.TextField(_("what happened"), max_length=4000)
+    complainant_phone = EncryptedCharField(_("phone"), max_length=20, blank=True)
+    complainant_email = EncryptedCharField(
+        _("e-mail"), max_length=254, blank=True, validators=[EmailValidator()]
+    )
+    description = EncryptedTextField(_("what happened"), max_length=4000)
     happened_on = models.DateField(_("when it happened"), null=True, blank=True)
     language = models.CharField(max_length=8, default="zh-hans")
     message_id = models.CharField(
@@ -198,7 +202,7 @@ class ComplaintEvent(models.Model):
     )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16)
-    note = models.TextField(_("note"), max_length=4000, blank=True)
+    note = EncryptedTextField(_("note"), max_length=4000, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
     at = models.DateTimeField(_("at"))
 
