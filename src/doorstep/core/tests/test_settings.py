@@ -15,6 +15,9 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "k" * 20 + "production-secret-for-the-deploy-check-0123456789",
     "ALLOWED_HOSTS": "doorstep.bank.example",
     "DATABASE_URL": "sqlite:////tmp/doorstep-deploy-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",  # rate limits need a cache shared by all workers
+    # Field encryption's key-encryption key (docs/encryption.md); a fixed test key.
+    "DOORSTEP_KEK": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
 }
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -53,6 +52,7 @@ from doorstep.oversight.models import (
     ROOT_CAUSE_LABELS,
     Complaint,
 )
+from doorstep.signin.ratelimit import Limit, request_hit
 from doorstep.staff.selectors import staff_for
 
 PAGE_SIZE = 25
@@ -62,21 +62,10 @@ FILE_LIMIT = (5, 3600)
 STATUS_LIMIT = (20, 3600)
 
 
-def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
-
-
 def rate_limited(request: HttpRequest, bucket: str, limit: tuple[int, int]) -> bool:
-    """Count this request against ``bucket`` for the client's address; True once over."""
-    allowed, window = limit
-    key = f"complaints:{bucket}:{_client(request)}"
-    if cache.add(key, 1, timeout=window):
-        return False
-    try:
-        return cache.incr(key) > allowed
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=window)
-        return False
+    """Count this request against ``bucket`` for the client's address; True once over (the
+    one rate limiter of debtor-facing endpoints, ``doorstep.signin.ratelimit``)."""
+    return request_hit(request, f"complaints-{bucket}", Limit(*limit))
 
 
 def _too_many(request: HttpRequest) -> HttpResponse:
