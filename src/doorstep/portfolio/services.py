@@ -7,8 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from doorstep.access.matrix import REVEALED_CATEGORIES
+from doorstep.access.services import reveal_record
 from doorstep.core.errors import DomainError
-from doorstep.portfolio.models import Account, Customer, PersonalDataAccess
+from doorstep.portfolio.models import Account, Customer
 from doorstep.portfolio.selectors import CustomerProfile, customer_profile
 
 REVEALED_FIELDS = ["national_id", "phones"]
@@ -38,12 +40,14 @@ def personal_data_reveal(
             % {"n": MIN_REASON_LENGTH},
             field="reason",
         )
-    PersonalDataAccess.objects.create(
+    # The one log of reveals, after the permission matrix allowed them (docs/permissions.md).
+    reveal_record(
         user=user,
         customer=customer,
         fields=REVEALED_FIELDS,
-        reason=reason[:200],
-        remote_addr=remote_addr or None,
+        reason=reason,
+        remote_addr=remote_addr,
         channel=channel,
+        categories=REVEALED_CATEGORIES,
     )
     return customer_profile(customer=customer, accounts=accounts, revealed=True)

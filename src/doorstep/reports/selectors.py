@@ -14,11 +14,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Max, QuerySet, Sum
 
+from doorstep.access.matrix import Action, Category, may
 from doorstep.reports.charts import Chart, Kind
 from doorstep.reports.figures import Cell, Figure
 from doorstep.reports.models import Fact, Run
 from doorstep.staff.models import Branch, StaffMember, Team
-from doorstep.staff.selectors import ALL_BRANCH_ROLES, BRANCH_ROLES, staff_for
+from doorstep.staff.selectors import ALL_BRANCH_ROLES, staff_for
 
 
 class ReportsDenied(PermissionDenied):
@@ -46,7 +47,7 @@ class ChartResult:
 def report_reader(*, user: Any) -> StaffMember:
     """The staff member behind ``user`` if they may read dashboards; 403 otherwise."""
     staff = staff_for(user)
-    if staff is None or (staff.role not in ALL_BRANCH_ROLES and staff.role not in BRANCH_ROLES):
+    if staff is None or not may(staff.role, Category.REPORTS, Action.READ):
         raise ReportsDenied
     return staff
 

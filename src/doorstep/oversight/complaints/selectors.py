@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from doorstep.access.matrix import Action, Category, roles_that
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import CaseNotFound
 from doorstep.core.masking import mask_phone
@@ -42,7 +43,8 @@ VERIFIER_ROLES = frozenset(
     {Role.COMPLAINT_HANDLER, Role.COMPLIANCE_OFFICER, Role.HEAD_OFFICE_ADMIN}
 )
 INTAKE_ROLES = frozenset(set(Role) - {Role.INTERNAL_AUDITOR})
-REVEAL_ROLES = HANDLER_ROLES
+# Who may see a complainant's contact details: the permission matrix (docs/permissions.md).
+REVEAL_ROLES = frozenset(Role(role) for role in roles_that(Category.COMPLAINTS, Action.REVEAL))
 
 
 class ComplaintNotFound(Http404):
