@@ -106,6 +106,12 @@ class DecideIn(ApiInput):
     initiated_by: Initiator = "bank"
     account_id: int | None = Field(None, ge=1, le=MAX_ID, description="The debt it is about.")
     record: bool = Field(True, description="False: decide without storing (a preview).")
+    relies_on: list[str] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Consent purposes the contact relies on, e.g. sensitive_whereabouts "
+        "(CN-PI-05 blocks it unless that consent is in force).",
+    )
 
 
 @router.post("/compliance/decide", response=DecisionOut)
@@ -123,6 +129,7 @@ def compliance_decide(request: HttpRequest, payload: DecideIn) -> Decision:
         consented=payload.consented,
         initiated_by=payload.initiated_by,
         account_id=payload.account_id,
+        relies_on=tuple(payload.relies_on),
     )
     return services.contact_decide(
         case=case, proposal=proposal, actor=request.user, record=payload.record

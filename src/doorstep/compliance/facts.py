@@ -34,6 +34,7 @@ from doorstep.compliance.engine import (
 from doorstep.compliance.engine.params import CnParams, Params, UsParams
 from doorstep.compliance.models import ChannelOptOut, ContactEvent, Hold, Representation
 from doorstep.portfolio.models import Address
+from doorstep.privacy.selectors import ConsentChange, consent_changes, consent_states
 
 CHUNK = 5_000  # ids per ``IN`` list: far under the parameter limits of SQLite and PostgreSQL
 
@@ -77,13 +78,14 @@ class CustomerFacts:
     opt_outs: dict[Channel, datetime] = field(default_factory=dict)
     represented: list[tuple[date, date | None]] = field(default_factory=list)
     history: list[PastContact] = field(default_factory=list)
+    consents: list[ConsentChange] = field(default_factory=list)  # CN-PI-05, in time order
     _plain: Debtor | None = None
 
     def debtor(self, contact: Contact, home_timezone: str) -> Debtor:
         """The engine's debtor as the facts stand at ``contact``'s time, for its channel: holds
         in force then that do not allow the channel, opt-outs made before it, an attorney on
-        that local day."""
-        if not (self.holds or self.opt_outs or self.represented):
+        that local day, the consents in force then."""
+        if not (self.holds or self.opt_outs or self.represented or self.consents):
             if self._plain is None:
                 self._plain = Debtor(timezone=self.timezone)
             return self._plain
@@ -94,7 +96,15 @@ class CustomerFacts:
         attorney = any(
             first <= day and (last is None or day <= last) for first, last in self.represented
         )
-        return Debtor(timezone=self.timezone, holds=holds, opted_out=opted, attorney=attorney)
+        given, withdrawn = consent_states(self.consents, at)
+        return Debtor(
+            timezone=self.timezone,
+            holds=holds,
+            opted_out=opted,
+            attorney=attorney,
+            consents=given,
+            withdrawn=withdrawn,
+        )
 
 
 def _debt(account_id: int | None) -> str | None:
@@ -123,6 +133,8 @@ def customer_facts(
         ):
             facts[customer_id].represented.append((starts_on, ends_on))
         _history(facts, chunk, since)
+        for customer_id, changes in consent_changes(chunk).items():
+            facts[customer_id].consents = changes
         if profile == "uk":
             _first_visits(facts, chunk, since)
     return facts

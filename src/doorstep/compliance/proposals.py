@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from doorstep.compliance.engine import Channel, Contact, Initiator, Target
 from doorstep.core.errors import DomainError
+from doorstep.privacy.catalogue import CONSENT_PURPOSES
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ContactProposal:
     initiated_by: str = Initiator.BANK.value
     account_id: int | None = None  # the debt it is about; None: the case's debts
     announced: bool = False  # UK-VIS-01: a first visit announced with its purpose
+    relies_on: tuple[str, ...] = ()  # CN-PI-05: consent purposes (privacy.catalogue) it uses
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,14 @@ def to_contact(proposal: ContactProposal, *, prefix: str = "") -> Contact:
             _("The number of staff is a whole number from 0 to 20."),
             field=f"{prefix}staff_count",
         )
+    unknown = sorted(set(proposal.relies_on) - set(CONSENT_PURPOSES))
+    if unknown:
+        raise DomainError(
+            "invalid_choice",
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": unknown[0], "choices": ", ".join(CONSENT_PURPOSES)},
+            field=f"{prefix}relies_on",
+        )
     return Contact(
         channel=Channel(_choice(proposal.channel, Channel, f"{prefix}channel")),
         at=proposal.at,
@@ -88,4 +98,5 @@ def to_contact(proposal: ContactProposal, *, prefix: str = "") -> Contact:
         initiated_by=Initiator(_choice(proposal.initiated_by, Initiator, f"{prefix}initiated_by")),
         debt=None if proposal.account_id is None else str(proposal.account_id),
         announced=proposal.announced,
+        relies_on=frozenset(proposal.relies_on),
     )

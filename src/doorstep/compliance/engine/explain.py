@@ -73,6 +73,13 @@ NAMES: Mapping[str, tuple[str, str]] = {
     "plan": ("还款计划", "a repayment plan"),
     "suit": ("诉讼", "a suit"),
 }
+# Consent purposes (CN-PI-05); the privacy app's catalogue is their source, an unknown code is
+# shown as it is.
+PURPOSES: Mapping[str, tuple[str, str]] = {
+    "sensitive_whereabouts": ("使用行踪轨迹（定位）信息", "using whereabouts (location) data"),
+    "sensitive_financial": ("使用他行金融账户信息", "using financial accounts held elsewhere"),
+    "transfer_to_buyer": ("向债权受让方提供个人信息", "giving the file to a debt buyer"),
+}
 
 # (rule, variant) → (zh-hans, English). The variant is the ``reason`` fact where a rule has
 # several ways to fire. ``{citation}`` is the rule's article in the same language.
@@ -134,6 +141,15 @@ TEMPLATES: Mapping[tuple[str, str], tuple[str, str]] = {
     ("CN-HOLD-01", ""): (
         "债务人处于{holds_zh}暂停状态，停止联系（{citation}）",
         "The debtor is under a {holds_en} hold: contact stops ({citation})",
+    ),
+    ("CN-PI-05", "withdrawn"): (
+        "债务人已撤回对{purposes_zh}的同意，依赖该同意的处理停止（{citation}）",
+        "The debtor withdrew consent to {purposes_en}: what relied on it stops ({citation})",
+    ),
+    ("CN-PI-05", ""): (
+        "债务人未单独同意{purposes_zh}，不得依赖该同意联系（{citation}）",
+        "The debtor has not given separate consent to {purposes_en}: a contact relying on it "
+        "is not made ({citation})",
     ),
     ("US-TIME-01", ""): (
         "消费者当地时间 {date} {local_time}（{timezone}）不在可联系时段 {contact_window} 内"
@@ -387,6 +403,10 @@ def _derived(facts: Mapping[str, object], zh: bool) -> dict[str, str]:
         if isinstance(items, list):
             text = joiner.join(NAMES[str(item)][side] for item in items)
             derived[f"{key}_zh" if zh else f"{key}_en"] = text
+    purposes = facts.get("purposes")
+    if isinstance(purposes, list):
+        text = joiner.join(PURPOSES.get(str(p), (str(p), str(p)))[side] for p in purposes)
+        derived["purposes_zh" if zh else "purposes_en"] = text
     matches = facts.get("matches")
     if isinstance(matches, list):
         derived["matches"] = joiner.join(f"“{m}”" if zh else f'"{m}"' for m in matches)

@@ -133,6 +133,9 @@ class Contact:
     initiated_by: Initiator = Initiator.BANK
     debt: str | None = None
     announced: bool = False  # UK-VIS-01: a first visit was announced with its purpose
+    # CN-PI-05: the consent purposes this contact relies on (e.g. ``sensitive_whereabouts`` for
+    # a visit found through GPS data); collection itself rests on the contract and needs none.
+    relies_on: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if self.at.utcoffset() is None:
@@ -155,6 +158,8 @@ class Debtor:
     vulnerable: bool = False
     other_timezones: tuple[str, ...] = ()
     inconvenient: tuple[Window, ...] = ()
+    consents: frozenset[str] = frozenset()  # consent purposes in force at the contact's time
+    withdrawn: frozenset[str] = frozenset()  # purposes whose consent was withdrawn by then
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,9 +17,11 @@ and a limitation scenario (profile ``cn``)::
 
 Facts some rules need beyond §6, optional like the rest: ``contact.announced`` (UK-VIS-01),
 ``debtor.vulnerable`` (UK-VIS-01), ``debtor.other_timezones`` (US-TIME-01's several places),
-``debtor.inconvenient`` (["12:00-14:00"]: US-WORK-01, UK-TIME-01), ``history[].initiated_by``
-and ``history[].consented`` (who started a past call; a consented call is not counted under
-US-FREQ-03). A limitation ``expect`` may also give ``provisional`` and ``rules``.
+``debtor.inconvenient`` (["12:00-14:00"]: US-WORK-01, UK-TIME-01), ``contact.relies_on``,
+``debtor.consents`` and ``debtor.withdrawn`` (consent purposes: CN-PI-05),
+``history[].initiated_by`` and ``history[].consented`` (who started a past call; a consented
+call is not counted under US-FREQ-03). A limitation ``expect`` may also give ``provisional``
+and ``rules``.
 
 History is what happened before the contact: items at or after its ``at`` are not counted.
 Any other key is an error, so a misspelt fact ("hold") never silently tests something else.
@@ -86,6 +88,7 @@ CONTACT_KEYS = (
     "initiated_by",
     "debt",
     "announced",
+    "relies_on",
 )
 DEBTOR_KEYS = (
     "timezone",
@@ -95,6 +98,8 @@ DEBTOR_KEYS = (
     "vulnerable",
     "other_timezones",
     "inconvenient",
+    "consents",
+    "withdrawn",
 )
 HISTORY_KEYS = ("channel", "at", "connected", "conversation", "debt", "initiated_by", "consented")
 LIMITATION_KEYS = ("start", "events")
@@ -300,6 +305,7 @@ def _contact(given: object) -> Contact:
         initiated_by=_choice("contact.initiated_by", data.get("initiated_by", "bank"), Initiator),
         debt=None if debt is None else _text("contact.debt", debt),
         announced=_bool("contact.announced", data.get("announced"), False),
+        relies_on=_texts("contact.relies_on", data.get("relies_on", [])),
     )
 
 
@@ -320,6 +326,8 @@ def _debtor(given: object) -> Debtor:
             _window("debtor.inconvenient", text)
             for text in _list("debtor.inconvenient", data.get("inconvenient", []))
         ),
+        consents=_texts("debtor.consents", data.get("consents", [])),
+        withdrawn=_texts("debtor.withdrawn", data.get("withdrawn", [])),
     )
 
 
@@ -394,6 +402,10 @@ def _bool(where: str, value: object, default: bool) -> bool:
     if not isinstance(value, bool):
         raise EngineInputError(where, NOT_BOOL)
     return value
+
+
+def _texts(where: str, value: object) -> frozenset[str]:
+    return frozenset(_text(where, item) for item in _list(where, value))
 
 
 def _list(where: str, value: object) -> list[Any]:

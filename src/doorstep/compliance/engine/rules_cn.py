@@ -45,6 +45,10 @@ HOLIDAYS = Citation(
     en="National Holidays and Memorial Days Measures (2024), Art 2",
 )
 POLICY = Citation(zh="本行政策", en="bank policy")
+PIPL = Citation(
+    zh="个人信息保护法 第13、15、23、29条",
+    en="Personal Information Protection Law, Arts 13, 15, 23, 29",
+)
 FAIL_SAFE = Citation(zh="本行政策（未知即不猜）", en="bank policy (fail-safe: never guess)")
 TEAM = Citation(
     zh="中国银行业协会 催收业务指引（试行，2026）；治安管理处罚法（非法侵入住宅）",
@@ -109,6 +113,19 @@ def team(sit: Situation, params: CnParams) -> Hit | None:
     return Hit(BLOCK, lambda: {"staff_count": sit.contact.staff_count})
 
 
+def consent(sit: Situation, params: CnParams) -> Hit | None:
+    """CN-PI-05: a contact that relies on a consent (sensitive data, a buyer's use) goes ahead
+    only while that consent is in force; collection itself rests on the contract."""
+    needed = sit.contact.relies_on
+    if not needed:
+        return None
+    missing = needed - sit.debtor.consents
+    if not missing:
+        return None
+    reason = "withdrawn" if missing & sit.debtor.withdrawn else "not_given"
+    return Hit(BLOCK, lambda: {"purposes": sorted(missing), "reason": reason})
+
+
 PROFILE = Profile(
     code="cn",
     home_timezone="Asia/Shanghai",
@@ -125,5 +142,6 @@ PROFILE = Profile(
         Rule("CN-TGT-01", CARD_68, ("allowed_targets",), targets),
         Rule("CN-DISP-01", CARD_69, (), holds(Hold.DISPUTE)),
         Rule("CN-HOLD-01", POLICY, (), holds(Hold.CEASE_CONTACT, Hold.HARDSHIP, Hold.COMPLAINT)),
+        Rule("CN-PI-05", PIPL, (), consent),
     ),
 )

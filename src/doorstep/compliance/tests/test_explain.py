@@ -107,4 +107,4 @@ def test_every_rule_fired_by_the_shipped_packs_explains_itself_with_its_article(
             assert "{" not in explanation.text
             explained[fired.rule] = explanation.text
 
-    assert len(explained) == 24  # every contact rule but CN-HOL-03 (needs weekends off)
+    assert len(explained) == 25  # every contact rule but CN-HOL-03 (needs weekends off)

@@ -171,7 +171,7 @@ def test_malformed_lines_are_reported_by_number_and_the_rest_still_run() -> None
         {
             "line": 4,
             "error": "debtor.hold: unknown key; expected one of timezone, holds, opted_out, "
-            "attorney, vulnerable, other_timezones, inconvenient",
+            "attorney, vulnerable, other_timezones, inconvenient, consents, withdrawn",
         },
         {
             "line": 5,
