@@ -562,6 +562,22 @@ def limitation_event_add(
     )
 
 
+@transaction.atomic
+def limitation_proceedings_end(
+    *, event: LimitationEvent, ended_on: date, actor: Any
+) -> LimitationEvent:
+    """Record the end of the proceedings of a pending ``suit`` event: the limitation restarts
+    from ``ended_on`` (CN-LIM-03; 民法典 Art 195, last sentence). Ledgered like a new event."""
+    event = LimitationEvent.objects.select_for_update().select_related("account").get(pk=event.pk)
+    if event.kind != EventKind.SUIT.value or event.ended_on is not None:
+        raise DomainError("not_pending_suit", _("Only a pending suit can end."), field="ended_on")
+    if ended_on < event.on:
+        raise DomainError("ends_before_start", _("It ends after it starts."), field="ended_on")
+    event.ended_on = ended_on
+    event.recorded_by = actor
+    return _limitation_event(event)
+
+
 def _limitation_event(event: LimitationEvent) -> LimitationEvent:
     event.save()
     ledger_append(

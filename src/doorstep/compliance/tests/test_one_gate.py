@@ -18,7 +18,8 @@ GATE = SOURCE / "compliance"
 # module (relative to src/doorstep) → the functions in it that record a contact.
 CONTACT_PATHS = {
     "assistant/services.py": {"_verified", "follow_up_send"},
-    "plans/services.py": {"letter_outcome"},
+    "legal/services.py": {"guarantor_demand"},
+    "plans/services.py": {"letter_outcome", "_reminder_delivered"},
     "remote/services.py": {"call_wrap_up", "_delivered", "message_receipt"},
     "visits/services.py": {"visit_complete"},
 }

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BureauConfig(AppConfig):
+    name = "doorstep.bureau"
+    label = "bureau"
+    verbose_name = _("Credit reporting")
