@@ -23,6 +23,7 @@ from ninja.responses import Status
 from pydantic import PlainSerializer, WithJsonSchema, field_validator
 from pydantic_core import PydanticCustomError
 
+from doorstep.agencies.services import agency_profile
 from doorstep.cases import services
 from doorstep.cases.delinquency import Bucket
 from doorstep.cases.lifecycle import Status as CaseStatus
@@ -48,6 +49,7 @@ from doorstep.cases.selectors import (
     case_history,
     case_list,
     case_with_details,
+    is_agency_reader,
 )
 from doorstep.core.api_errors import ApiInput, BoundedPageNumberPagination
 from doorstep.core.errors import DomainError
@@ -307,14 +309,19 @@ def _customer(profile: CustomerProfile) -> dict[str, Any]:
     }
 
 
-def _profile(case: Case) -> CustomerProfile:
+def _profile(request: HttpRequest, case: Case) -> CustomerProfile:
+    if is_agency_reader(user=request.user):
+        return agency_profile(
+            user=request.user, case=case, remote_addr=request.META.get("REMOTE_ADDR"), channel="api"
+        )
     return customer_profile(customer=case.customer, accounts=case.accounts.all(), revealed=False)
 
 
 @router.get("/cases/{case_id}/customer", response=CustomerOut)
 def cases_customer(request: HttpRequest, case_id: CaseId) -> dict[str, Any]:
-    """The customer 360 with the ID number and phones masked."""
-    return _customer(_profile(case_get(user=request.user, pk=case_id)))
+    """The customer 360 with the ID number and phones masked (for an agency user, only what
+    the placement's contract allows, and never the ID number)."""
+    return _customer(_profile(request, case_get(user=request.user, pk=case_id)))
 
 
 class RevealIn(ApiInput):
@@ -405,7 +412,8 @@ def _account(view: AccountView) -> dict[str, Any]:
 @router.get("/cases/{case_id}/accounts", response=list[AccountOut])
 def cases_accounts(request: HttpRequest, case_id: CaseId) -> list[dict[str, Any]]:
     """The accounts in the case, each with its statements and payments as a timeline."""
-    return [_account(view) for view in _profile(case_get(user=request.user, pk=case_id)).accounts]
+    case = case_get(user=request.user, pk=case_id)
+    return [_account(view) for view in _profile(request, case).accounts]
 
 
 class StatusChangeOut(Schema):

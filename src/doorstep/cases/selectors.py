@@ -15,6 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
+from doorstep.access.matrix import ROLES, may_reveal
+from doorstep.agencies.selectors import member_agency_id, placements_in_force
 from doorstep.cases.models import (
     Assignment,
     BucketChange,
@@ -53,20 +55,9 @@ PARTICIPANT_CAPACITY = {
     Role.COMPLAINT_HANDLER: CaseParticipant.Capacity.COMPLAINT,
 }
 
-# Who may see full personal data (ID number, phones) for a case in scope; everyone else sees
-# masks. Auditors sample records and never need the values themselves.
-REVEAL_ROLES = frozenset(
-    {
-        Role.FIELD_AGENT,
-        Role.PHONE_AGENT,
-        Role.COLLECTIONS_MANAGER,
-        Role.BRANCH_ADMIN,
-        Role.LEGAL_SPECIALIST,
-        Role.COMPLAINT_HANDLER,
-        Role.COMPLIANCE_OFFICER,
-        Role.HEAD_OFFICE_ADMIN,
-    }
-)
+# Who may see full personal data (ID number, phones) for a case in scope: the permission matrix
+# (docs/permissions.md) decides; everyone else sees masks.
+REVEAL_ROLES = frozenset(Role(role) for role in ROLES if may_reveal(role) and role in Role.values)
 WRITING_ROLES = frozenset(set(Role) - {Role.COMPLIANCE_OFFICER, Role.INTERNAL_AUDITOR})
 
 
@@ -85,6 +76,14 @@ def _scope(staff: StaffMember) -> QuerySet[Case]:
     if role in BRANCH_ROLES:
         transferred_out = Transfer.objects.filter(case=OuterRef("pk"), from_branch=staff.branch_id)
         return cases.filter(Q(branch=staff.branch_id) | Exists(transferred_out))
+    if role is Role.AGENCY_USER:
+        # Only cases placed with the user's agency, while the placement is in force: a recall
+        # or the end of the term takes them out of view at once.
+        agency_id = member_agency_id(staff)
+        if agency_id is None:
+            return cases.none()
+        placed = placements_in_force().filter(case=OuterRef("pk"), agency_id=agency_id)
+        return cases.filter(Exists(placed))
     return cases.none()
 
 
@@ -94,6 +93,13 @@ def case_visible(*, user: Any) -> QuerySet[Case]:
     if staff is None:
         return Case.objects.none()
     return _scope(staff)
+
+
+def is_agency_reader(*, user: Any) -> bool:
+    """Whether ``user`` reads cases as an outside agency: then a case shows only what the
+    placement's contract allows (``agencies.services.agency_profile``)."""
+    staff = staff_for(user)
+    return staff is not None and staff.role == Role.AGENCY_USER
 
 
 def case_can(*, staff: StaffMember, case: Case, action: CaseAction) -> bool:
@@ -115,7 +121,8 @@ def case_can(*, staff: StaffMember, case: Case, action: CaseAction) -> bool:
         case CaseAction.REVEAL:
             return role in REVEAL_ROLES and not former_branch
         case CaseAction.MESSAGE:
-            return writes
+            # The thread is the bank's own: an agency records its work in notes.
+            return writes and role is not Role.AGENCY_USER
         case CaseAction.NOTE:
             return writes and not former_branch and not case.is_closed
         case CaseAction.ASSIGN | CaseAction.TRANSFER | CaseAction.ATTACH:

@@ -25,6 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
+from doorstep.agencies.services import agency_profile
 from doorstep.cases import services
 from doorstep.cases.forms import (
     AssignForm,
@@ -44,6 +45,7 @@ from doorstep.cases.selectors import (
     case_get,
     case_history,
     case_list,
+    is_agency_reader,
 )
 from doorstep.core.errors import DomainError
 from doorstep.core.templatetags.ui import format_day, format_money
@@ -158,6 +160,15 @@ def _profile(case: Case, *, revealed: bool = False) -> CustomerProfile:
     return customer_profile(customer=case.customer, accounts=case.accounts.all(), revealed=revealed)
 
 
+def _reader_profile(request: HtmxHttpRequest, case: Case) -> CustomerProfile:
+    """The 360 as this reader may see it: masked, or cut to an agency's contract."""
+    if is_agency_reader(user=request.user):
+        return agency_profile(
+            user=request.user, case=case, remote_addr=request.META.get("REMOTE_ADDR"), channel="web"
+        )
+    return _profile(case)
+
+
 def _detail_context(
     request: HtmxHttpRequest,
     case: Case,
@@ -172,7 +183,7 @@ def _detail_context(
         "case": case,
         "language_next": reverse("cases:detail", args=[case.pk]),
         "can": _permissions(request, case),
-        "profile": profile or _profile(case),
+        "profile": profile or _reader_profile(request, case),
         "reveal_form": reveal_form or RevealForm(),
         "bucket_changes": [
             {"change": change, "cause": bucket_cause(change)} for change in history.bucket_changes

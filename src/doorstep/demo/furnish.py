@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from doorstep.agencies.demo import demo_agency
 from doorstep.assistant.services import kb_sync
 from doorstep.oversight.models import Committee
 from doorstep.oversight.models.training import Course
@@ -58,3 +59,4 @@ def demo_furnish(*, as_of: date) -> None:
         StaffMember.objects.filter(is_active=True, role__in=CREDIT_COMMITTEE_ROLES)
     )
     kb_sync()
+    demo_agency(recorder=recorder.user, as_of=as_of)

@@ -20,6 +20,7 @@ class Role(models.TextChoices):
     COMPLAINT_HANDLER = "complaint_handler", _("Complaint handler")
     BRANCH_ADMIN = "branch_admin", _("Branch administrator")
     HEAD_OFFICE_ADMIN = "head_office_admin", _("Head-office administrator")
+    AGENCY_USER = "agency_user", _("Collection agency user")
 
 
 class Branch(models.Model):

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.agencies.services import placement_recall_for_complaint
 from doorstep.cases.models import Case, CaseParticipant
 from doorstep.cases.services import case_attach
 from doorstep.compliance.engine import Hold as HoldKind
@@ -39,6 +40,7 @@ from doorstep.oversight.complaints.lifecycle import Category, Extension, Outcome
 from doorstep.oversight.complaints.selectors import (
     HANDLER_ROLES,
     INTAKE_ROLES,
+    REVEAL_ROLES,
     VERIFIER_ROLES,
 )
 from doorstep.oversight.models import (
@@ -434,6 +436,9 @@ def complaint_link(
             "decision_due_at",
         ]
     )
+    if case is not None:
+        # A complaint about a case placed with an agency recalls it at once (issue 14).
+        placement_recall_for_complaint(case=case, complaint=complaint, actor=actor)
     if (
         case is not None
         and staff.role == Role.COMPLAINT_HANDLER
@@ -723,7 +728,7 @@ def complaints_import_mail(*, messages: Iterable[bytes], actor: Any) -> MailImpo
 def complaint_reveal(*, complaint: Complaint, actor: Any, reason: str) -> Complaint:
     """Show the complainant's name and contact details to a handler who must reply, after
     recording who asked and why (the history and the ledger keep the reason's hash)."""
-    _require(actor, HANDLER_ROLES)
+    _require(actor, REVEAL_ROLES)
     text = _text(reason, field="reason", limit=200)
     if len(text) < REVEAL_REASON_MIN:
         raise DomainError(
