@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from doorstep.cases.lifecycle import Status as CaseStatus
@@ -35,18 +35,24 @@ def _float(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def history_load(*, upto: date) -> History:
-    """Everything recorded on or before ``upto`` (later rows would be filtered out anyway)."""
+def history_load(*, upto: date, customers: QuerySet[Any] | None = None) -> History:
+    """Everything recorded on or before ``upto`` (later rows would be filtered out anyway);
+    with ``customers`` (a queryset of customer ids), only theirs — features are per customer,
+    so a branch's partition of the nightly run reads its customers' history only."""
+
+    def only(field: str) -> Q:
+        return Q(**{f"{field}__in": customers}) if customers is not None else Q()
+
     accounts = [
         (pk, customer, _float(limit if limit is not None else principal), opened)
         for pk, customer, limit, principal, opened in Account.objects.filter(
-            opened_on__lte=upto
+            only("customer_id"), opened_on__lte=upto
         ).values_list("pk", "customer_id", "credit_limit", "principal", "opened_on")
     ]
     statements = [
         (account, issued, due, float(p + i + f), float(balance))
         for account, issued, due, p, i, f, balance in Statement.objects.filter(
-            statement_date__lte=upto
+            only("account__customer_id"), statement_date__lte=upto
         ).values_list(
             "account_id",
             "statement_date",
@@ -60,12 +66,12 @@ def history_load(*, upto: date) -> History:
     payments = [
         (account, paid_on, float(amount), reversed_on)
         for account, paid_on, amount, reversed_on in Payment.objects.filter(
-            paid_on__lte=upto
+            only("account__customer_id"), paid_on__lte=upto
         ).values_list("account_id", "paid_on", "amount", "reversed_on")
     ]
-    customers = [
+    customer_rows = [
         (pk, _float(income), _float(debts), _float(dependants))
-        for pk, income, debts, dependants in Customer.objects.values_list(
+        for pk, income, debts, dependants in Customer.objects.filter(only("pk")).values_list(
             "pk", "monthly_income", "other_debts_declared", "dependants"
         )
     ]
@@ -77,13 +83,13 @@ def history_load(*, upto: date) -> History:
             status == CaseStatus.CLOSED_CURED.value,
         )
         for customer, opened, closed, status in Case.objects.filter(
-            opened_on__lte=upto
+            only("customer_id"), opened_on__lte=upto
         ).values_list("customer_id", "opened_on", "closed_at", "status")
     ]
     promises = [
         (customer, taken, evaluated, status == PromiseStatus.BROKEN.value)
         for customer, taken, evaluated, status in Promise.objects.filter(
-            taken_on__lte=upto
+            only("case__customer_id"), taken_on__lte=upto
         ).values_list("case__customer_id", "taken_on", "evaluated_on", "status")
     ]
     contacts = [
@@ -93,9 +99,9 @@ def history_load(*, upto: date) -> History:
             outcome in REACHED,
             outcome == ContactEvent.Outcome.REFUSED,
         )
-        for customer, at, outcome in ContactEvent.objects.filter(Q(at__date__lte=upto)).values_list(
-            "customer_id", "at", F("outcome")
-        )
+        for customer, at, outcome in ContactEvent.objects.filter(
+            only("customer_id"), Q(at__date__lte=upto)
+        ).values_list("customer_id", "at", F("outcome"))
     ]
     return History(
         accounts=_frame("accounts", accounts, ["account_id", "customer_id", "limit", "opened_on"]),
@@ -106,7 +112,9 @@ def history_load(*, upto: date) -> History:
         ),
         payments=_frame("payments", payments, ["account_id", "paid_on", "amount", "reversed_on"]),
         customers=_frame(
-            "customers", customers, ["customer_id", "monthly_income", "other_debts", "dependants"]
+            "customers",
+            customer_rows,
+            ["customer_id", "monthly_income", "other_debts", "dependants"],
         ),
         cases=_frame("cases", cases, ["customer_id", "opened_on", "closed_on", "cured"]),
         promises=_frame(

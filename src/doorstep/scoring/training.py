@@ -151,21 +151,54 @@ def reference_of(card: Scorecard, frame: pd.DataFrame) -> dict[str, Any]:
     }
 
 
+def stability_counts(
+    card: Scorecard, reference: dict[str, Any], frame: pd.DataFrame
+) -> dict[str, Any]:
+    """What a stability report is made of: the score histogram on the training deciles and
+    each characteristic's bin counts. Counts add up, so the book's report can be built from
+    per-branch partitions (``stability_from_counts`` of their sum)."""
+    edges = np.asarray(reference["score_edges"], dtype=float)
+    return {
+        "score_counts": metrics.histogram(card.score(frame), edges).tolist(),
+        "characteristics": {
+            c.name: np.bincount(c.bin_index(frame[c.name]), minlength=len(c.points) + 2).tolist()
+            for c in card.characteristics
+            if c.name in reference["characteristics"]
+        },
+    }
+
+
+def counts_add(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """The counts of two partitions together (either may be empty: ``{}``)."""
+    if not first:
+        return second
+    if not second:
+        return first
+
+    def add(a: list[int], b: list[int]) -> list[int]:
+        return [x + y for x, y in zip(a, b, strict=True)]
+
+    return {
+        "score_counts": add(first["score_counts"], second["score_counts"]),
+        "characteristics": {
+            name: add(counts, second["characteristics"][name])
+            for name, counts in first["characteristics"].items()
+        },
+    }
+
+
+def stability_from_counts(reference: dict[str, Any], counts: dict[str, Any]) -> dict[str, Any]:
+    score_psi = metrics.psi_from_counts(reference["score_counts"], counts["score_counts"])
+    characteristics = {
+        name: round(metrics.psi_from_counts(reference["characteristics"][name], now), 4)
+        for name, now in counts["characteristics"].items()
+    }
+    return {"score_psi": round(score_psi, 4), "characteristics": characteristics}
+
+
 def stability(card: Scorecard, reference: dict[str, Any], frame: pd.DataFrame) -> dict[str, Any]:
     """PSI of the score and of each characteristic against training, with the alert level."""
-    edges = np.asarray(reference["score_edges"], dtype=float)
-    score_psi = metrics.psi_from_counts(
-        reference["score_counts"], metrics.histogram(card.score(frame), edges)
-    )
-    characteristics = {}
-    for c in card.characteristics:
-        if c.name not in reference["characteristics"]:
-            continue
-        now = np.bincount(c.bin_index(frame[c.name]), minlength=len(c.points) + 2)
-        characteristics[c.name] = round(
-            metrics.psi_from_counts(reference["characteristics"][c.name], now), 4
-        )
-    return {"score_psi": round(score_psi, 4), "characteristics": characteristics}
+    return stability_from_counts(reference, stability_counts(card, reference, frame))
 
 
 def alert_level(psi: float) -> str:
@@ -212,7 +245,8 @@ def fit(table: pl.DataFrame) -> Fitted:
 def shap_top(booster: lgb.Booster, frame: pd.DataFrame, top: int = 3) -> list[list[dict[str, Any]]]:
     """Per row, the features pushing most towards not paying (SHAP, in log-odds), with the
     bias, so that ``bias + sum(all contributions)`` is the model's raw score."""
-    contributions = np.asarray(booster.predict(frame, pred_contrib=True))
+    # One thread: a worker process is one core's worth of work (docs/deploy.md).
+    contributions = np.asarray(booster.predict(frame, pred_contrib=True, num_threads=1))
     names = booster.feature_name()
     out = []
     for row in contributions:

@@ -124,7 +124,9 @@ def test_a_run_scores_every_open_case_and_repeating_the_date_replaces_it(world: 
         list(Score.objects.order_by("case_id").values_list("case_id", "points", "priority")) == rows
     )
     assert {case for case, _, _ in rows} == {world.zhang_case.pk, world.huang_case.pk}
-    assert sorted(priority for _, _, priority in rows) == [1, 2]
+    # Priorities rank within a branch (the two cases are in different branches).
+    assert world.zhang_case.branch_id != world.huang_case.branch_id
+    assert [priority for _, _, priority in rows] == [1, 1]
 
 
 def test_lightgbm_reasons_are_kept_for_the_worklist_only(world: World) -> None:
