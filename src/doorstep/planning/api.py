@@ -20,7 +20,9 @@ from doorstep.planning.selectors import (
     branch_for_planning,
     plan_get,
     plan_left_out,
+    plan_replans,
     plan_routes,
+    plan_successor,
     reason_text,
 )
 
@@ -89,6 +91,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
             }
             for row in plan_left_out(plan)
         ],
+        "replans": plan_replans(plan),
+        "superseded_by": plan_successor(plan),
     }
 
 

@@ -44,8 +44,8 @@ class Plan(models.Model):
     benched = models.JSONField(  # [{"agent": name, "reasons": [...]}]
         _("field agents not in a team"), default=list, blank=True
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    created_by = models.ForeignKey(  # empty: the nightly draft (``NightlyDraft``)
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_by = models.ForeignKey(
@@ -124,3 +124,71 @@ class LeftOut(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id} V{self.visit_id} {self.reason}"
+
+
+class Replan(models.Model):
+    """A re-plan of one team's rest of the day after a visit was aborted or a visit was added
+    for today: which published plan it started from, the plan it produced (the same one when
+    nothing changed), why, and what became of the visit that triggered it."""
+
+    class Event(models.TextChoices):
+        ABORTED = "aborted", _("Visit aborted")
+        ADDED = "added", _("Visit added for today")
+
+    previous = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="replans")
+    event = models.CharField(_("event"), max_length=10, choices=Event.choices)
+    visit = models.ForeignKey(Visit, on_delete=models.PROTECT, related_name="+")
+    team = models.CharField(_("team"), max_length=40, blank=True)
+    at = models.DateTimeField(_("at"))
+    placed = models.BooleanField(_("visit placed"), null=True)
+    reason = models.CharField(_("reason"), max_length=20, blank=True)
+    rules = models.JSONField(_("rules"), default=list, blank=True)
+    moved = models.JSONField(_("visits re-sequenced"), default=list, blank=True)
+    dropped = models.JSONField(_("visits dropped"), default=list, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "at", "id"]
+        verbose_name = _("re-plan")
+        verbose_name_plural = _("re-plans")
+
+    def __str__(self) -> str:
+        return f"{self.previous_id}->{self.plan_id} {self.event} V{self.visit_id}"
+
+
+class NightlyDraft(models.Model):
+    """What the nightly ``planning.plan_branch`` did for a branch and day: the draft it built
+    (the manager reviews and publishes it), or why it built none. One row per branch and day,
+    replaced by the next run."""
+
+    class Outcome(models.TextChoices):
+        DRAFTED = "drafted", _("Draft built")
+        NO_FIELD_TEAMS = "no_field_teams", _("No field team: fewer than two trained field agents")
+        NO_CANDIDATES = "no_candidates", _("No visit to plan")
+        PUBLISHED = "published", _("A plan is already published")
+        MANAGER_DRAFT = "manager_draft", _("The manager is working on a draft")
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    candidates = models.PositiveIntegerField(_("candidate visits"), default=0)
+    agents = models.PositiveIntegerField(_("trained field agents"), default=0)
+    ran_at = models.DateTimeField(_("ran at"))
+
+    class Meta:
+        ordering = ["-day", "branch"]
+        verbose_name = _("nightly draft")
+        verbose_name_plural = _("nightly drafts")
+        constraints = [
+            models.UniqueConstraint(fields=["branch", "day"], name="nightly_once_per_branch_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.day} {self.outcome}"

@@ -13,9 +13,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from doorstep.core.i18n import gettext_noop
 from doorstep.planning.engine.problem import REASONS
-from doorstep.planning.models import LeftOut, Plan, PlanStop
+from doorstep.planning.models import LeftOut, Plan, PlanStop, Replan
 from doorstep.staff.models import Branch, Role, StaffMember
 from doorstep.staff.selectors import ALL_BRANCH_ROLES, BRANCH_ROLES, staff_for
 
@@ -110,3 +113,43 @@ def plan_left_out(plan: Plan) -> QuerySet[LeftOut]:
 
 def reason_text(code: str) -> str:
     return REASONS.get(code, code)
+
+
+REPLAN_TEXT = {
+    "visit_aborted": gettext_noop("Re-planned after a visit was aborted."),
+    "visit_added": gettext_noop("Re-planned to take in a visit added for today."),
+}
+
+
+def plan_replans(plan: Plan) -> list[dict[str, Any]]:
+    """The re-plans that made this plan or tried to add a visit to it, oldest first; the
+    reason is a stable code with its text (``REPLAN_TEXT`` or an engine reason)."""
+    return [
+        {
+            "id": r.pk,
+            "event": r.event,
+            "visit": r.visit_id,
+            "team": r.team,
+            "at": timezone.localtime(r.at).isoformat(),
+            "placed": r.placed,
+            "reason": r.reason,
+            "text": str(_(REPLAN_TEXT[r.reason]))
+            if r.reason in REPLAN_TEXT
+            else str(_(reason_text(r.reason))),
+            "rules": r.rules,
+            "moved": r.moved,
+            "dropped": r.dropped,
+            "previous": r.previous_id,
+        }
+        for r in Replan.objects.filter(plan=plan).order_by("at", "id")
+    ]
+
+
+def plan_successor(plan: Plan) -> int | None:
+    """The plan a re-plan published in place of this one, if any."""
+    return (
+        Replan.objects.filter(previous=plan)
+        .exclude(plan=plan)
+        .values_list("plan_id", flat=True)
+        .first()
+    )

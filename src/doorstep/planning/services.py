@@ -35,7 +35,7 @@ from doorstep.oversight.training.selectors import training_gaps
 from doorstep.planning.engine import problem as engine
 from doorstep.planning.engine.matrix import HaversineProvider, MatrixProvider, OsrmProvider
 from doorstep.planning.engine.search import Budget
-from doorstep.planning.models import LeftOut, Plan, PlanStop
+from doorstep.planning.models import LeftOut, NightlyDraft, Plan, PlanStop
 from doorstep.portfolio.models import Address
 from doorstep.scoring.selectors import visit_uplifts
 from doorstep.staff.models import Branch, Role, StaffMember
@@ -498,3 +498,60 @@ def plan_publish(*, plan: Plan, actor: Any) -> Plan:
         at=now,
     )
     return plan
+
+
+NIGHTLY_SECONDS = 30.0  # the solver's budget per branch in the nightly run
+
+
+@transaction.atomic
+def plan_nightly(
+    *,
+    branch: Branch,
+    day: date,
+    seconds: float = NIGHTLY_SECONDS,
+    provider: MatrixProvider | None = None,
+) -> NightlyDraft:
+    """The nightly draft of ``branch``'s ``day`` (``planning.plan_branch``): never published
+    here — the manager reviews and publishes it. Safe to run twice: the previous nightly draft
+    of the branch and day is replaced. A day already published, or one the manager has a draft
+    of, is left alone; a branch without a field team (two trained field agents) or without
+    candidate visits gets no draft. The ``NightlyDraft`` row says which, for every branch.
+    Only the branch's own rows are written (its plans, their stops, its nightly row)."""
+    Branch.objects.select_for_update().filter(pk=branch.pk).first()  # one run per branch
+    previous = NightlyDraft.objects.filter(branch=branch, day=day).select_related("plan").first()
+    plans = Plan.objects.filter(branch=branch, day=day)
+    nightly = previous.plan if previous is not None else None
+    agents, _benched = field_agents(branch, day)
+    candidates = len(candidate_visits(branch, day))
+    others = plans.filter(status=Plan.Status.DRAFT)
+    if nightly is not None:
+        others = others.exclude(pk=nightly.pk)
+    if plans.filter(status=Plan.Status.PUBLISHED).exists():
+        outcome = NightlyDraft.Outcome.PUBLISHED
+    elif others.exists():
+        outcome = NightlyDraft.Outcome.MANAGER_DRAFT
+    elif len(agents) < 2:
+        outcome = NightlyDraft.Outcome.NO_FIELD_TEAMS
+    elif candidates == 0:
+        outcome = NightlyDraft.Outcome.NO_CANDIDATES
+    else:
+        outcome = NightlyDraft.Outcome.DRAFTED
+    plan = nightly
+    if outcome != NightlyDraft.Outcome.PUBLISHED and nightly is not None:
+        if nightly.status == Plan.Status.DRAFT:  # ours, untouched: replaced below
+            nightly.delete()
+        plan = None
+    if outcome == NightlyDraft.Outcome.DRAFTED:
+        plan = plan_build(branch=branch, day=day, actor=None, seconds=seconds, provider=provider)
+    row, _created = NightlyDraft.objects.update_or_create(
+        branch=branch,
+        day=day,
+        defaults={
+            "outcome": outcome,
+            "plan": plan,
+            "candidates": candidates,
+            "agents": len(agents),
+            "ran_at": timezone.now(),
+        },
+    )
+    return row
