@@ -376,9 +376,15 @@ def cases_refresh(*, case_ids: Sequence[int], as_of: date) -> int:
     return cured
 
 
-def cases_refresh_for_accounts(*, account_ids: Iterable[int], as_of: date) -> int:
+def cases_refresh_for_accounts(
+    *, account_ids: Iterable[int], as_of: date, since: date | None = None
+) -> int:
     """Refresh the open cases covering these accounts (after new payments or dues arrived);
-    returns how many cases that was. Opening new cases stays the nightly sync's job."""
+    returns how many cases that was. Opening new cases stays the nightly sync's job.
+
+    ``since``: the earliest value date of what arrived. When it is before a case's last
+    refresh (a backdated payment or reversal), the bucket history from that day on is
+    restated from the data rather than left as it was recorded."""
     ids = sorted(set(account_ids))
     case_ids: set[int] = set()
     for start in range(0, len(ids), REFRESH_CHUNK):
@@ -388,8 +394,53 @@ def cases_refresh_for_accounts(*, account_ids: Iterable[int], as_of: date) -> in
                 case__status__in=sorted(lifecycle.OPEN),
             ).values_list("case_id", flat=True)
         )
-    cases_refresh(case_ids=sorted(case_ids), as_of=as_of)
+    with transaction.atomic():
+        if since is not None:
+            _restate_bucket_history(case_ids=sorted(case_ids), since=since)
+        cases_refresh(case_ids=sorted(case_ids), as_of=as_of)
     return len(case_ids)
+
+
+def _restate_bucket_history(*, case_ids: Sequence[int], since: date) -> None:
+    """Restate each case's bucket history from ``since`` on, from the data as it now stands.
+
+    The moves after the eve of ``since`` are dropped and the arrears date wound back to that
+    eve, so the refresh that follows records them again. A ``since`` on or before the day the
+    case was opened also restates the opening row (its bucket and DPD on that day). The ledger
+    keeps the moves first recorded and says from which day they were restated."""
+    eve = since - timedelta(days=1)
+    for start in range(0, len(case_ids), REFRESH_CHUNK):
+        stale = list(
+            Case.objects.select_for_update()
+            .filter(pk__in=case_ids[start : start + REFRESH_CHUNK], arrears_as_of__gt=eve)
+            .order_by("pk")
+        )
+        events = []
+        for case in stale:
+            opening = case.bucket_changes.filter(cause=BucketChange.Cause.OPENED).first()
+            begins = opening.on if opening is not None else case.opened_on
+            restart = max(eve, begins)
+            if opening is not None and eve < begins:
+                then = _arrears_for(list(case.accounts.values_list("pk", flat=True)), begins)
+                opening.to_bucket, opening.dpd = then.bucket.value, then.dpd
+                opening.cause_amount = then.past_due
+                opening.save(update_fields=["to_bucket", "dpd", "cause_amount"])
+            removed, _kinds = (
+                case.bucket_changes.filter(on__gt=restart)
+                .exclude(cause=BucketChange.Cause.OPENED)
+                .delete()
+            )
+            case.arrears_as_of = restart
+            events.append(
+                LedgerEvent(
+                    kind="case.bucket_history_restated",
+                    actor=None,
+                    subject={"case": case.reference},
+                    record={"from": since, "moves_replaced": removed},
+                )
+            )
+        Case.objects.bulk_update(stale, ["arrears_as_of"])
+        ledger_append_many(events)
 
 
 def _refresh_chunk(case_ids: Sequence[int], as_of: date) -> int:

@@ -269,3 +269,37 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} letter {self.pk} {self.status}"
+
+
+class PromiseReminder(models.Model):
+    """The SMS that reminds a debtor of a promise before its date: at most one per promise.
+    Sending is a contact, so the compliance gate decides it first (the decision is kept either
+    way); a delivered reminder is a recorded contact."""
+
+    class Status(models.TextChoices):
+        BLOCKED = "blocked", _("Blocked by compliance")
+        NO_NUMBER = "no_number", _("No usable mobile number")
+        FAILED = "failed", _("Refused by the gateway")
+        SENT = "sent", _("Sent, receipt awaited")
+        DELIVERED = "delivered", _("Delivered")
+        NOT_DELIVERED = "not_delivered", _("Not delivered")
+
+    promise = models.OneToOneField(Promise, on_delete=models.PROTECT, related_name="reminder")
+    decision = models.ForeignKey("compliance.Decision", on_delete=models.PROTECT, related_name="+")
+    contact = models.ForeignKey(
+        "compliance.ContactEvent", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    rules = models.CharField(_("rules"), max_length=200, blank=True)
+    text_sha256 = models.CharField(max_length=64, blank=True)
+    gateway_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    error = models.CharField(max_length=40, blank=True)
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        verbose_name = _("promise reminder")
+        verbose_name_plural = _("promise reminders")
+
+    def __str__(self) -> str:
+        return f"{self.promise_id} {self.status}"

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max, Q, Sum
@@ -48,7 +49,15 @@ from doorstep.plans.lifecycle import (
     check_plan,
     promise_outcome,
 )
-from doorstep.plans.models import Allocation, Instalment, Letter, Plan, PlanPolicy, Promise
+from doorstep.plans.models import (
+    Allocation,
+    Instalment,
+    Letter,
+    Plan,
+    PlanPolicy,
+    Promise,
+    PromiseReminder,
+)
 from doorstep.plans.policy import (
     Level,
     Policy,
@@ -59,7 +68,7 @@ from doorstep.plans.policy import (
 )
 from doorstep.plans.schedule import Schedule, Terms, TermsError, build_schedule
 from doorstep.plans.selectors import LEVELS, case_account, case_debt, policy_in_force
-from doorstep.portfolio.models import Account, Payment
+from doorstep.portfolio.models import Account, Payment, Phone
 from doorstep.portfolio.selectors import IMPORT_ROLES
 from doorstep.staff.models import Role
 from doorstep.staff.selectors import staff_for
@@ -537,9 +546,11 @@ def plans_replay_accounts(*, account_ids: Iterable[int], on: date, actor: Any = 
     return len(done)
 
 
-def _after_payment_change(account: Account, on: date, actor: Any) -> None:
+def _after_payment_change(account: Account, on: date, actor: Any, *, since: date) -> None:
+    """``since``: the payment's value date or the reversal's date; when it is in the past the
+    case's bucket history from then on is restated."""
     plans_replay_accounts(account_ids=[account.pk], on=on, actor=actor)
-    case_services.cases_refresh_for_accounts(account_ids=[account.pk], as_of=on)
+    case_services.cases_refresh_for_accounts(account_ids=[account.pk], as_of=on, since=since)
 
 
 @transaction.atomic
@@ -603,7 +614,7 @@ def payment_post(
         subject={"account": account.external_id, "payment": external_id},
         record={"amount": amount, "paid_on": paid_on, "channel": channel},
     )
-    _after_payment_change(account, on, actor)
+    _after_payment_change(account, on, actor, since=paid_on)
     return payment, True
 
 
@@ -645,7 +656,7 @@ def payment_reverse(
             "reason_hash": content_hash(reason.strip()),
         },
     )
-    _after_payment_change(payment.account, on, actor)
+    _after_payment_change(payment.account, on, actor, since=reversed_on)
     return payment
 
 
@@ -745,6 +756,142 @@ def promises_evaluate(*, as_of: date) -> dict[str, int]:
                     % {"outcome": promise.get_status_display().lower()},
                 )
     return counts
+
+
+REMINDER_DAYS_BEFORE = 1
+"""A promise is reminded this many days before its date (or later, up to the day before, if
+the daily run missed a day)."""
+
+
+def _mobile(customer_id: int) -> str | None:
+    """The number an SMS goes to: the primary first, never one known to be wrong or dead."""
+    phone = (
+        Phone.objects.filter(customer_id=customer_id)
+        .exclude(
+            verification__in=[Phone.Verification.WRONG_NUMBER, Phone.Verification.DISCONNECTED]
+        )
+        .order_by("-is_primary", "id")
+        .first()
+    )
+    return phone.number if phone is not None else None
+
+
+def _reminder_text(promise: Promise) -> str:
+    texts = letters.load_texts()
+    language = "zh-hans" if settings.LANGUAGE_CODE.startswith("zh") else "en"
+    return str(texts["promise_reminder"][language]) % {
+        "bank": texts["bank"][language],
+        "amount": f"{promise.amount:.2f}",
+        "day": promise.due_on.isoformat(),
+    }
+
+
+def _reminder_delivered(reminder: PromiseReminder, at: datetime, delivered: bool) -> None:
+    reminder.status = (
+        PromiseReminder.Status.DELIVERED if delivered else PromiseReminder.Status.NOT_DELIVERED
+    ).value
+    reminder.contact = contact_record(
+        case=reminder.promise.case,
+        channel="sms",
+        at=at,
+        outcome="delivered" if delivered else "not_delivered",
+        actor=None,
+        connected=delivered,
+        decision=reminder.decision,
+    )
+
+
+@transaction.atomic
+def promise_remind(*, promise: Promise, at: datetime) -> PromiseReminder | None:
+    """Remind the debtor of ``promise`` by SMS, once: the compliance gate decides first (an SMS
+    at ``at``), then the gateway sends to a usable mobile number. None if the promise is no
+    longer open, its case is closed, or it was already reminded."""
+    from doorstep.remote.channels import gateway
+
+    promise = Promise.objects.select_for_update().select_related("case").get(pk=promise.pk)
+    if (
+        promise.status != PromiseStatus.OPEN.value
+        or promise.case.is_closed
+        or PromiseReminder.objects.filter(promise=promise).exists()
+    ):
+        return None
+    case = promise.case
+    decision = contact_decide(case=case, proposal=ContactProposal(channel="sms", at=at), actor=None)
+    reminder = PromiseReminder(promise=promise, decision=decision, sent_at=at)
+    number = _mobile(case.customer_id)
+    if not contact_allowed(decision):
+        reminder.status = PromiseReminder.Status.BLOCKED.value
+        reminder.rules = decision.rule_ids.strip(",")[:200]
+    elif number is None:
+        reminder.status = PromiseReminder.Status.NO_NUMBER.value
+    else:
+        text = _reminder_text(promise)
+        reminder.text_sha256 = content_hash(text)
+        result = gateway().send(
+            channel="sms", to=number, subject="", text=text, ref=f"promise-{promise.pk}-reminder"
+        )
+        reminder.gateway_ref = result.ref[:64]
+        if result.status == "failed":
+            reminder.status = PromiseReminder.Status.FAILED.value
+            reminder.error = result.error[:40]
+        elif result.status == "delivered":
+            _reminder_delivered(reminder, at, delivered=True)
+        else:
+            reminder.status = PromiseReminder.Status.SENT.value
+    reminder.save()
+    ledger_append(
+        kind="promise.reminded",
+        actor=None,
+        subject=_subject(case, promise=promise.pk),
+        record={
+            "status": reminder.status,
+            "decision": decision.pk,
+            "due_on": promise.due_on,
+            "text_hash": reminder.text_sha256 or None,
+        },
+        at=at,
+    )
+    return reminder
+
+
+def promise_reminders_send(
+    *, at: datetime | None = None, days_before: int = REMINDER_DAYS_BEFORE
+) -> dict[str, int]:
+    """Remind every open promise due within ``days_before`` days after ``at``'s date (not
+    today's: on the day itself it is too late to remind). Safe to run twice: a reminded
+    promise is not reminded again. Counts by reminder status."""
+    moment = at or timezone.now()
+    day = timezone.localdate(moment)
+    due = Promise.objects.filter(
+        status=PromiseStatus.OPEN.value,
+        due_on__gt=day,
+        due_on__lte=day + timedelta(days=days_before),
+        reminder__isnull=True,
+    ).exclude(case__status__startswith="closed_")
+    counts: dict[str, int] = {status.value: 0 for status in PromiseReminder.Status}
+    for promise in due.order_by("due_on", "pk"):
+        reminder = promise_remind(promise=promise, at=moment)
+        if reminder is not None:
+            counts[reminder.status] += 1
+    return counts
+
+
+@transaction.atomic
+def promise_reminder_receipt(*, gateway_ref: str, delivered: bool, at: datetime) -> PromiseReminder:
+    """The gateway's delivery receipt for a reminder it accepted earlier: a recorded contact."""
+    reminder = (
+        PromiseReminder.objects.select_for_update(of=("self",))
+        .select_related("promise__case", "decision")
+        .filter(gateway_ref=gateway_ref)
+        .first()
+    )
+    if reminder is None or not gateway_ref:
+        raise DomainError("unknown_message", _("No reminder has that reference."), field="ref")
+    if reminder.status != PromiseReminder.Status.SENT.value:
+        raise ConflictError("receipt_twice", _("That reminder already has its receipt."))
+    _reminder_delivered(reminder, at, delivered=delivered)
+    reminder.save(update_fields=["status", "contact"])
+    return reminder
 
 
 def plans_check_breaches(*, as_of: date) -> list[int]:

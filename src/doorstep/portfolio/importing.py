@@ -38,6 +38,7 @@ from doorstep.cases.models import Case
 from doorstep.cases.services import cases_refresh_for_accounts
 from doorstep.core.errors import ConflictError, DomainError
 from doorstep.core.i18n import gettext_noop
+from doorstep.keys.keyring import blind
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.services import LedgerEvent, ledger_append_many
 from doorstep.plans.services import plans_replay_accounts
@@ -241,6 +242,7 @@ def import_file(
         report.cases_refreshed = cases_refresh_for_accounts(
             account_ids=importer.touched_accounts,
             as_of=timezone.localdate(timezone=BANK_TIME_ZONE),
+            since=importer.earliest,
         )
     return report
 
@@ -284,6 +286,9 @@ class _Importer:
         self.dry_run = dry_run
         self.actor = actor
         self.touched_accounts: set[int] = set()
+        # The earliest value date among the rows that changed something (payments and
+        # reversals): the case refresh restates bucket history from it.
+        self.earliest: date | None = None
         self.seen: dict[Hashable, tuple[int, int]] = {}  # key -> (first line, hash of row)
         self._accounts: dict[str, _AccountRef] = {}
 
@@ -459,6 +464,8 @@ class _PaymentImporter(_Importer):
             self.seen[key] = (line, hash(row))
             if outcome is not Outcome.UNCHANGED:
                 self.touched_accounts.add(ref.pk)
+                changed = row.paid_on if stored is None else (row.reversed_on or row.paid_on)
+                self.earliest = changed if self.earliest is None else min(self.earliest, changed)
                 events += [(ref.pk, event) for event in self._events(row, stored)]
             results.append(RowResult(line, key, outcome))
         if not self.dry_run:
@@ -902,7 +909,11 @@ def _address_change(customer: Customer, row: rows.AddressRow) -> Address | None:
 def _make_primary(customer: Customer, number: str) -> None:
     """The file's number becomes the primary mobile; earlier numbers stay, with their checks."""
     Phone.objects.filter(customer=customer, is_primary=True).update(is_primary=False)
-    Phone.objects.update_or_create(customer=customer, number=number, defaults={"is_primary": True})
+    Phone.objects.update_or_create(
+        customer=customer,
+        number_index=blind("phone", number),
+        defaults={"number": number, "is_primary": True},
+    )
 
 
 def _first_difference(first: CustomerRow, other: CustomerRow) -> str:

@@ -123,6 +123,19 @@ def _move(
         },
         at,
     )
+    if target is Status.ABORTED:
+        _tell_planner("aborted", visit, actor, at)
+
+
+def _tell_planner(event: str, visit: Visit, actor: Any, at: datetime) -> None:
+    """After commit, let the planner re-plan today's route if a published plan holds the visit
+    (``planning.hooks``; imported here because the planner imports this module)."""
+    from doorstep.planning.hooks import visit_changed
+
+    visit_id, actor_id = visit.pk, getattr(actor, "pk", None)
+    transaction.on_commit(
+        lambda: visit_changed(event=event, visit_id=visit_id, actor_id=actor_id, at=at)
+    )
 
 
 def _facts(visit: Visit, **extra: Any) -> lifecycle.Facts:
@@ -329,6 +342,8 @@ def visit_propose(
         now,
     )
     _ask_approval(visit, actor)
+    if visit.scheduled_on is not None:
+        _tell_planner("added", visit, actor, now)
     return visit
 
 
@@ -346,6 +361,8 @@ def visit_approved(request: ApprovalRequest) -> None:
             facts=lifecycle.Facts(approved=True),
             record={"approval": request.pk},
         )
+        if visit.scheduled_on is not None:
+            _tell_planner("added", visit, actor, timezone.now())
 
 
 # ---------------------------------------------------------------------------------------------

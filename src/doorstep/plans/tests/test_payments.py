@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 
 from doorstep.cases import delinquency
 from doorstep.cases.models import Case
+from doorstep.cases.services import case_open, cases_refresh
 from doorstep.core.errors import ConflictError, DomainError
-from doorstep.core.testing import AS_OF
+from doorstep.core.testing import AS_OF, make_account, make_customer
+from doorstep.ledger.models import LedgerEntry
 from doorstep.plans.models import Allocation, Instalment, Plan, Promise
 from doorstep.plans.schedule import PlanType, Terms
 from doorstep.plans.selectors import kept_rates_by_agent, promise_record
@@ -398,3 +400,36 @@ def test_a_payment_imported_from_the_bank_keeps_the_promise_it_settles(world, pl
     promise.refresh_from_db()
     assert promise.status == "kept"
     assert _state(plan)[0] == (1, D("100.00"), None)
+
+
+def test_a_backdated_payment_restates_the_bucket_history_from_its_value_date(world) -> None:  # type: ignore[no-untyped-def]
+    wu = make_customer("吴敏", national_id="330106198812121234", phone="13911112222")
+    card = make_account(
+        wu, world.xh, dues=[(date(2026, 4, 15), "800.00"), (date(2026, 5, 15), "800.00")]
+    )
+    case = case_open(customer=wu, accounts=[card], as_of=date(2026, 5, 20))
+    cases_refresh(case_ids=[case.pk], as_of=AS_OF)
+    before = list(case.bucket_changes.order_by("on", "id").values_list("on", "to_bucket"))
+    assert before[-1][1] == "M3"  # aged into M3 in June, as recorded then
+
+    # Paid in full on 25 May, posted on 30 June: the June ageing never happened.
+    payment_post(
+        account=card,
+        external_id="TX-LATE",
+        paid_on=date(2026, 5, 25),
+        amount=D("1600.00"),
+        channel="transfer",
+        actor=world.user("branch_admin_he"),
+        on=AS_OF,
+    )
+    after = list(
+        case.bucket_changes.order_by("on", "id").values_list("on", "from_bucket", "to_bucket")
+    )
+    history = list(histories_for([card.pk], as_of=AS_OF).values())
+    expected = delinquency.bucket_moves(history, date(2026, 5, 20), AS_OF)
+    assert after[1:] == [(m.on, m.from_bucket.value, m.to_bucket.value) for m in expected]
+    assert after[-1] == (date(2026, 5, 25), "M2", "current")
+    case.refresh_from_db()
+    assert (case.dpd, case.status) == (0, "closed_cured")
+    restated = LedgerEntry.objects.filter(kind="case.bucket_history_restated").get()
+    assert case.reference in restated.data
