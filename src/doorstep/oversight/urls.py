@@ -3,6 +3,7 @@ from django.urls import path
 from doorstep.oversight import hub, views
 from doorstep.oversight.audit import views as audit_views
 from doorstep.oversight.complaints import views as complaint_views
+from doorstep.oversight.regulator import views as regulator_views
 from doorstep.oversight.training import views as training_views
 
 app_name = "oversight"
@@ -39,6 +40,12 @@ urlpatterns = [
     ),
     path("remediation/", audit_views.remediation_list_view, name="remediation"),
     path("remediation/<int:pk>/", audit_views.remediation_update_view, name="remediation_update"),
+    path("regulator/", regulator_views.regulator_report_view, name="regulator"),
+    path(
+        "regulator/<str:quarter>.<slug:format>",
+        regulator_views.regulator_report_download_view,
+        name="regulator_download",
+    ),
     path("training/", training_views.training_view, name="training"),
     path("training/staff/<int:pk>/", training_views.completion_view, name="training_complete"),
     path("training/courses/", training_views.course_create_view, name="training_course"),
