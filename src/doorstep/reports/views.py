@@ -12,8 +12,11 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from doorstep.access.matrix import Category
+from doorstep.access.services import export_record
 from doorstep.core.templatetags.ui import format_money
 from doorstep.core.views import login_required
 from doorstep.portfolio.models import Account
@@ -50,8 +53,15 @@ def _table(figure: Figure) -> list[list[dict[str, Any]]]:
     ]
 
 
+SECTION_TITLES = {
+    Section.PORTFOLIO: gettext_lazy("Portfolio"),
+    Section.FIELD: gettext_lazy("Field operations"),
+    Section.COMPLIANCE: gettext_lazy("Compliance and oversight"),
+}
+
+
 def _section_title(section: Section) -> str:
-    return _("Portfolio") if section is Section.PORTFOLIO else _("Compliance")
+    return str(SECTION_TITLES[section])
 
 
 def _date_value(form: ReportFilterForm, name: str) -> str:
@@ -126,6 +136,16 @@ def chart_export_view(request: HttpRequest, slug: str) -> HttpResponse:
         return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
     result: ChartResult = chart_result(user=request.user, chart=chart, filters=form.filters())
     body = chart_workbook(result, scope=_scope_lines(form))
+    # The matrix decides who may export, and every export is logged (docs/permissions.md).
+    export_record(
+        user=request.user,
+        category=Category.REPORTS,
+        what=f"chart {slug}",
+        filters=dict(request.GET.items()),
+        rows=len(result.figure.rows),
+        remote_addr=request.META.get("REMOTE_ADDR"),
+        channel="web",
+    )
     response = HttpResponse(body, content_type=XLSX)
     name = f"doorstep-{slug}-{result.filters.since}-{result.filters.until}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,8 +2,9 @@
 
 A chart says how to aggregate one day from the source tables into fact rows (run nightly by
 ``services.reports_aggregate``) and how to present the summed cells as a table and an ECharts
-option. Adding a chart (visits, complaints, training when those apps land) is one module here
-and one line in ``MODULES``; no migration, view or template changes.
+option. Adding a chart is one module here
+and one line in ``MODULES``; no migration, view or template changes (a new section also needs
+its title in ``views.SECTION_TITLES``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from doorstep.reports.figures import Cell, FactRow, Figure
 
 class Section(StrEnum):
     PORTFOLIO = "portfolio"
+    FIELD = "field"
     COMPLIANCE = "compliance"
 
 
@@ -50,6 +52,12 @@ MODULES = (
     "verdicts",
     "rules",
     "overrides",
+    "complaints",
+    "training_due",
+    "visit_outcomes",
+    "visit_recovery",
+    "promises_kept",
+    "route_km",
 )
 
 CHARTS: dict[str, Chart] = {}

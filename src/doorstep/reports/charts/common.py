@@ -10,11 +10,11 @@ from doorstep.cases.models import BucketChange
 from doorstep.portfolio.models import Account
 
 
-def case_product() -> Subquery:
+def case_product(case: str = "pk") -> Subquery:
     """The product of a case's oldest account: a case groups one customer's late accounts, and
-    the first one is what brought it in."""
+    the first one is what brought it in. ``case`` names the outer query's case column."""
     return Subquery(
-        Account.objects.filter(cases=OuterRef("pk"))
+        Account.objects.filter(cases=OuterRef(case))
         .order_by("opened_on", "pk")
         .values("product")[:1]
     )
