@@ -23,6 +23,7 @@ from doorstep.cases.selectors import CaseAction, case_can, case_get
 from doorstep.core.errors import DomainError
 from doorstep.core.views import login_required
 from doorstep.plans import services
+from doorstep.plans.documents_pdf import agreement_pdf, letter_pdf
 from doorstep.plans.forms import AcceptForm, OfferForm, PromiseForm
 from doorstep.plans.lifecycle import PlanStatus
 from doorstep.plans.models import PLAN_TYPE_LABELS, Letter
@@ -200,3 +201,25 @@ def plan_agreement_view(request: HttpRequest, pk: int) -> HttpResponse:
         "type_en": type_en,
     }
     return render(request, "plans/agreement.html", context)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+@never_cache
+def letter_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    letter = letter_get(user=request.user, pk=pk)
+    return _pdf(letter_pdf(letter), f"notice-{letter.case.reference}-{letter.pk}.pdf")
+
+
+@login_required
+@require_GET
+@never_cache
+def plan_agreement_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request.user, pk=pk)
+    return _pdf(agreement_pdf(plan), f"plan-{plan.case.reference}-{plan.pk}.pdf")

@@ -1,12 +1,11 @@
 """What the agent carries to the door: the interview outline, the words never to use, the
-contingency plans and the repayment options to offer. Pure data and arithmetic (no Django); the
+contingency plans (the repayment options come from the plans app). Pure data (no Django); the
 text is carried in both zh-hans and English, the seed's own wording where it gives one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_UP, Decimal
 from typing import Literal
 
 Lang = Literal["zh-hans", "en"]
@@ -144,26 +143,3 @@ CONTINGENCIES: tuple[tuple[str, Text], ...] = (
 )
 
 EMERGENCY_NUMBER = "110"  # mainland China police
-
-
-@dataclass(frozen=True)
-class Option:
-    code: str
-    months: int
-    monthly: Decimal
-    total: Decimal
-
-
-def plan_options(*, past_due: Decimal, outstanding: Decimal) -> tuple[Option, ...]:
-    """Three options an agent may offer without approval: bring the account current now,
-    the arrears over three months, or the whole balance over twelve (no waiver: waivers are
-    beyond an agent's authority). Instalments round up to the fen so they never fall short."""
-
-    def split(amount: Decimal, months: int) -> Decimal:
-        return (amount / months).quantize(Decimal("0.01"), rounding=ROUND_UP)
-
-    return (
-        Option("pay_arrears", 1, past_due, past_due),
-        Option("arrears_3", 3, split(past_due, 3), past_due),
-        Option("balance_12", 12, split(outstanding, 12), outstanding),
-    )

@@ -15,13 +15,16 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from doorstep.cases.selectors import case_visible
 from doorstep.compliance.selectors import active_holds, case_limitation
 from doorstep.core.masking import mask_phone
 from doorstep.ledger.selectors import entry_list
+from doorstep.plans.selectors import case_plan_options
 from doorstep.portfolio.models import Account, Guarantor, Payment, Phone
 from doorstep.staff.models import Role, StaffMember
 from doorstep.staff.selectors import BRANCH_ROLES, staff_for
@@ -33,7 +36,6 @@ from doorstep.visits.outline import (
     NEVER_SAY,
     OUTLINE,
     Lang,
-    plan_options,
 )
 from doorstep.visits.risk import FACTOR_LABELS
 
@@ -160,7 +162,10 @@ def visit_briefing(visit: Visit) -> dict[str, Any]:
         }
         for row in case_limitation(case)
     ]
-    options = plan_options(past_due=case.past_due, outstanding=case.outstanding_total)
+    agent = visit.lead_agent.user if visit.lead_agent is not None else None
+    proposals = case_plan_options(
+        case=case, user=agent, on=visit.scheduled_on or timezone.localdate()
+    )
     return {
         "visit": visit.pk,
         "case": case.reference,
@@ -189,13 +194,17 @@ def visit_briefing(visit: Visit) -> dict[str, Any]:
         },
         "options": [
             {
-                "code": option.code,
-                "months": option.months,
-                "monthly": f"{option.monthly:.2f}",
-                "total": f"{option.total:.2f}",
+                "code": slugify(option.name).replace("-", "_"),
+                "label": _(option.name),
+                "plan_type": option.schedule.terms.plan_type.value,
+                "months": option.schedule.terms.months,
+                "monthly": f"{max(i.amount for i in option.schedule.instalments):.2f}",
+                "total": f"{option.schedule.total:.2f}",
+                "affordable": option.affordable,
             }
-            for option in options
+            for option in proposals.options
         ],
+        "plan_link": reverse("cases:detail", args=[case.pk]) + "#plans",
         "outline": [
             {"code": step.code, "title": step.title.get(lang), "wording": step.wording.get(lang)}
             for step in OUTLINE

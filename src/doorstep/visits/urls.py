@@ -11,4 +11,5 @@ urlpatterns = [
     path("board/", views.board_page, name="board"),
     path("visits/<int:pk>/briefing/", views.briefing_page, name="briefing"),
     path("visits/<int:pk>/report/", views.report_page, name="report"),
+    path("visits/<int:pk>/report.pdf", views.report_pdf_page, name="report_pdf"),
 ]

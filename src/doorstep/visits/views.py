@@ -28,6 +28,7 @@ from doorstep.visits.envelope import FAR_METRES
 from doorstep.visits.lifecycle import Outcome, Status
 from doorstep.visits.models import OUTCOME_LABELS, STATUS_LABELS
 from doorstep.visits.outline import EMERGENCY_NUMBER
+from doorstep.visits.report_pdf import visit_report_pdf
 from doorstep.visits.selectors import (
     OVERDUE_GRACE,
     VisitAction,
@@ -194,6 +195,17 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         "visits/report.html",
         {"report": visit_report(visit), "visit": visit, "can_sign": signable},
     )
+
+
+@login_required
+def report_pdf_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The report as a PDF file (the same scope as the page)."""
+    visit = visit_get(user=request.user, pk=pk)
+    response = HttpResponse(visit_report_pdf(visit_report(visit)), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'inline; filename="visit-{visit.case.reference}-{visit.pk}.pdf"'
+    )
+    return response
 
 
 @login_required

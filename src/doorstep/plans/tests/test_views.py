@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from io import BytesIO
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from doorstep.plans.models import Letter, Plan, Promise
 
@@ -124,3 +126,28 @@ def test_the_agreement_prints_the_schedule_in_both_languages(world, zhang, clien
 def test_the_case_file_loads_the_plans_panel(world, zhang, client) -> None:  # type: ignore[no-untyped-def]
     html = as_user(client, world, "agent_li").get(f"/cases/{zhang.pk}/").content.decode()
     assert f'hx-get="/plans/case/{zhang.pk}/"' in html
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(BytesIO(content)).pages)
+
+
+def test_the_letter_and_the_agreement_download_as_pdf(world, zhang, client) -> None:  # type: ignore[no-untyped-def]
+    agent = as_user(client, world, "agent_li")
+    agent.post(f"/plans/case/{zhang.pk}/letter/", HTTP_HX_REQUEST="true")
+    letter = Letter.objects.get()
+    notice = agent.get(f"/plans/letters/{letter.pk}.pdf")
+    assert notice["Content-Type"] == "application/pdf"
+    text = pdf_text(notice.content)
+    for expected in ("2500.00", "95500", "Your rights", letter.content_hash[:16]):
+        assert expected in text
+    assert agent.get(f"/plans/letters/{letter.pk}.pdf").content == notice.content  # reproducible
+
+    agent.post(f"/plans/case/{zhang.pk}/offer/", OFFER)
+    plan = Plan.objects.get()
+    agreement = pdf_text(agent.get(f"/plans/{plan.pk}/agreement.pdf").content)
+    assert "833.34" in agreement
+    assert "Interest freeze with instalments" in agreement
+    stranger = as_user(Client(), world, "agent_sun")
+    assert stranger.get(f"/plans/{plan.pk}/agreement.pdf").status_code == 404
+    assert stranger.get(f"/plans/letters/{letter.pk}.pdf").status_code == 404

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from doorstep.plans.selectors import case_plan_options
 from doorstep.visits.models import Visit
 
 
@@ -177,11 +178,19 @@ def test_the_briefing_follows_the_request_language(client, world, scheduled) -> 
     chinese = li.get(f"/api/v1/visits/{visit.pk}/briefing", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert english["outline"][0]["title"].startswith("Introduce yourself")
     assert chinese["outline"][0]["title"].startswith("介绍自己")
-    assert [o["code"] for o in english["options"]] == ["pay_arrears", "arrears_3", "balance_12"]
-    assert english["options"][1] == {
-        "code": "arrears_3",
-        "months": 3,
-        "monthly": "666.67",
-        "total": "2000.00",
+    # The options are the plans app's three proposals at the lead agent's authority.
+    expected = case_plan_options(
+        case=visit.case, user=world.user("agent_li"), on=visit.scheduled_on
+    ).options
+    assert expected
+    assert [(o["plan_type"], o["months"], o["total"]) for o in english["options"]] == [
+        (p.schedule.terms.plan_type.value, p.schedule.terms.months, f"{p.schedule.total:.2f}")
+        for p in expected
+    ]
+    assert {o["label"] for o in english["options"]} <= {
+        "Fastest affordable",
+        "Standard",
+        "Hardship",
     }
+    assert english["plan_link"].endswith(f"/{visit.case.pk}/#plans")
     assert english["emergency_number"] == "110"

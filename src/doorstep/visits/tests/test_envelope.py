@@ -1,5 +1,5 @@
 """The envelope checks the phone mirrors: the window's ends, the day, a refused visit, the
-distance, and the plan options' rounding."""
+distance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from doorstep.visits.envelope import Envelope, check_moment, distance_m, narrowest
-from doorstep.visits.outline import plan_options
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ENVELOPE = Envelope(
@@ -61,12 +60,3 @@ def test_distance_is_in_whole_metres() -> None:
         Decimal("30.277"), Decimal("120.13"), Decimal("30.278"), Decimal("120.13")
     )
     assert one_thousandth_degree_north == 111
-
-
-def test_instalments_round_up_to_the_fen() -> None:
-    options = plan_options(past_due=Decimal("1000.00"), outstanding=Decimal("20000.00"))
-    assert [(o.code, o.months, o.monthly) for o in options] == [
-        ("pay_arrears", 1, Decimal("1000.00")),
-        ("arrears_3", 3, Decimal("333.34")),
-        ("balance_12", 12, Decimal("1666.67")),
-    ]

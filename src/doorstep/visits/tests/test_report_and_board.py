@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from pypdf import PdfReader
 
 from doorstep.core.errors import ConflictError
 from doorstep.ledger.selectors import entry_list
@@ -82,6 +84,20 @@ def test_the_printable_briefing_carries_the_outline_and_the_emergency_number(
 def test_another_branchs_manager_gets_404_for_the_report(client: Client, world, completed) -> None:  # type: ignore[no-untyped-def]
     client.force_login(world.user("manager_liu"))
     assert client.get(f"/field/visits/{completed.pk}/report/").status_code == 404
+    assert client.get(f"/field/visits/{completed.pk}/report.pdf").status_code == 404
+
+
+def test_the_report_downloads_as_a_pdf_with_its_ledger_proof(
+    client: Client, world, completed
+) -> None:  # type: ignore[no-untyped-def]
+    client.force_login(world.user("manager_wang"))
+    answer = client.get(f"/field/visits/{completed.pk}/report.pdf")
+    assert answer["Content-Type"] == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(BytesIO(answer.content)).pages)
+    assert "Visit report" in text
+    assert completed.case.reference in text
+    first = entry_list(subject=("visit", str(completed.pk))).first()
+    assert bytes(first.leaf_hash).hex()[:40] in text.replace("\n", "")
 
 
 def test_the_board_shows_safety_alerts_and_overdue_teams(world, scheduled) -> None:  # type: ignore[no-untyped-def]

@@ -221,7 +221,7 @@
         el("dt", {}, S.risk), el("dd", {}, `${b.risk.level} (${b.risk.score})`,
           b.risk.factors.map((f) => el("div", { class: "muted" }, `${f.label} +${f.points}`)))),
       el("h3", {}, S.options),
-      el("ul", {}, b.options.map((o) => el("li", {}, fmt(S.months, o)))),
+      el("ul", {}, b.options.map((o) => el("li", {}, el("strong", {}, o.label), " ", fmt(S.months, o)))),
       el("h3", {}, S.outline),
       el("ol", { class: "outline" }, b.outline.map((step) => el("li", {}, el("strong", {}, step.title), el("p", {}, step.wording)))),
       el("h3", {}, S.never_say),
