@@ -57,12 +57,14 @@ from doorstep.compliance.services import (
     hold_add,
 )
 from doorstep.core.errors import ConflictError, DomainError
+from doorstep.keys.keyring import blind
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.services import ledger_append
 from doorstep.oversight.complaints.services import Filed, complaint_submit
 from doorstep.plans.models import Plan
 from doorstep.plans.services import plan_accept, promise_take
 from doorstep.portfolio.models import Phone
+from doorstep.remote.services import callback_schedule
 from doorstep.staff.models import Role, Team
 
 ASSISTANT_USERNAME = "assistant"
@@ -439,11 +441,18 @@ def identity_start(*, conversation: Conversation, phone: str, id_last4: str) -> 
         >= CHALLENGES_PER_CONVERSATION
     ):
         raise TooManyAttempts("too_many_codes", _("Too many codes requested. Try again later."))
-    match = (
-        Phone.objects.filter(number=number, customer__national_id__endswith=last4)
-        .filter(customer__cases__status__in=sorted(OPEN))
-        .select_related("customer")
-        .first()
+    # The number through its blind index; the ID's last four are compared after decryption.
+    match = next(
+        (
+            phone
+            for phone in Phone.objects.filter(number_index=blind("phone", number))
+            .filter(customer__cases__status__in=sorted(OPEN))
+            .select_related("customer")
+            .distinct()
+            .order_by("pk")
+            if hmac.compare_digest(phone.customer.national_id[-4:].upper(), last4.upper())
+        ),
+        None,
     )
     code = f"{secrets.randbelow(1_000_000):06d}"
     IdentityChallenge.objects.create(
@@ -700,6 +709,9 @@ def request_record(
             raise DomainError("in_past", _("Choose a time from now on."), field="at")
         if kind == Task.Kind.VISIT_RESCHEDULE:
             _visit_window_check(case, at)
+        else:
+            follow_up = callback_schedule(case=case, due_at=at, actor=assistant_user())
+            details["follow_up"] = follow_up.pk
         details.update(at=at.isoformat(), initiated_by="debtor")
     return _task(conversation, case, kind, details)
 
@@ -893,3 +905,23 @@ def complaint_file(
         happened_on=happened_on,
         language=conversation.lang,
     )
+
+
+ANONYMOUS_RETENTION_DAYS = 30
+
+
+@transaction.atomic
+def conversations_purge(*, now: datetime | None = None) -> int:
+    """Delete chats that never proved who the debtor was and have been quiet for
+    ``ANONYMOUS_RETENTION_DAYS``: they serve no collection purpose, and what a stranger typed may
+    still be personal (PIPL Art 19: keep no longer than the purpose needs). Verified chats are
+    part of the case and follow its retention. Returns how many were deleted."""
+    cutoff = (now or _now()) - timedelta(days=ANONYMOUS_RETENTION_DAYS)
+    quiet = (
+        Conversation.objects.filter(case__isnull=True, customer__isnull=True, started_at__lt=cutoff)
+        .exclude(messages__at__gte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    ids = list(quiet)
+    Conversation.objects.filter(pk__in=ids).delete()
+    return len(ids)

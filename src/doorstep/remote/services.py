@@ -1179,3 +1179,19 @@ def quality_review(
         },
     )
     return review
+
+
+def callback_schedule(*, case: Case, due_at: datetime, actor: Any) -> FollowUp:
+    """A call-back the debtor asked for outside a call (the self-service chat): once due it puts
+    the case at the top of its phone agent's queue, like one promised on a call."""
+    checked_moment(due_at, field="at")
+    follow_up = FollowUp.objects.create(
+        case=case, kind=FollowUp.Kind.CALLBACK, due_at=due_at, created_by=actor
+    )
+    ledger_append(
+        kind="remote.callback_scheduled",
+        actor=actor,
+        subject={"case": case.reference},
+        record={"follow_up": follow_up.pk, "due_at": due_at},
+    )
+    return follow_up

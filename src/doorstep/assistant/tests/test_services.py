@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from doorstep.assistant import services
 from doorstep.assistant.models import ArticleVersion, Conversation, Message, Task
@@ -17,6 +18,8 @@ from doorstep.compliance.models import Hold
 from doorstep.compliance.services import hold_add
 from doorstep.core.errors import DomainError
 from doorstep.ledger.models import LedgerEntry
+from doorstep.remote.models import FollowUp
+from doorstep.remote.selectors import queue
 
 SENT: list[tuple[str, str]] = []
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -330,3 +333,53 @@ def test_a_hold_placed_after_the_check_stops_the_chat_but_a_person_is_still_reac
     assert filed.complaint.complainant_phone == "13912345678"
     assert world.zhang_case.reference in filed.complaint.description
     assert filed.complaint.category == "harassment"
+
+
+def test_the_case_file_shows_the_debtors_requests_to_those_who_see_the_case(
+    world: Any, django_capture_on_commit_callbacks: Any, client: Any, settings: Any
+) -> None:
+    settings.LANGUAGE_CODE = "en"
+    conversation = _verified(world, django_capture_on_commit_callbacks)
+    services.handoff(conversation=conversation, note="请下午联系我")
+    client.force_login(world.user("agent_li"))
+    case_page = client.get(f"/cases/{world.zhang_case.pk}/").content.decode()
+    assert f"/assistant/cases/{world.zhang_case.pk}/tasks/" in case_page
+    panel = client.get(f"/assistant/cases/{world.zhang_case.pk}/tasks/")
+    assert panel.status_code == 200
+    assert "Talk to a person" in panel.content.decode()
+    assert "Done</button>" in panel.content.decode()
+    client.force_login(world.user("agent_sun"))  # another branch's agent
+    assert client.get(f"/assistant/cases/{world.zhang_case.pk}/tasks/").status_code == 404
+
+
+def test_a_call_back_asked_for_in_the_chat_tops_the_agents_queue_when_due(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    conversation = _verified(world, django_capture_on_commit_callbacks)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    at = datetime(tomorrow.year, tomorrow.month, tomorrow.day, 20, 30, tzinfo=SHANGHAI)
+    task = services.request_record(conversation=conversation, kind="callback", at=at)
+    follow_up = FollowUp.objects.get(pk=task.details["follow_up"])
+    assert (follow_up.case, follow_up.kind, follow_up.due_at) == (world.zhang_case, "callback", at)
+    assert LedgerEntry.objects.filter(kind="remote.callback_scheduled").exists()
+    first = queue(user=world.user("agent_li"), at=at + timedelta(minutes=1))[0]
+    assert first.case == world.zhang_case
+    assert first.follow_up == follow_up
+
+
+def test_quiet_anonymous_chats_are_purged_and_verified_ones_kept(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    old = timezone.now() - timedelta(days=services.ANONYMOUS_RETENTION_DAYS + 1)
+    anonymous, _token = services.conversation_start(lang="zh-hans")
+    services.question_answer(conversation=anonymous, question="上门催收合法吗")
+    still_talking, _token = services.conversation_start(lang="en")
+    verified = _verified(world, django_capture_on_commit_callbacks)
+    Conversation.objects.filter(pk__in=[anonymous.pk, still_talking.pk, verified.pk]).update(
+        started_at=old
+    )
+    Message.objects.filter(conversation=anonymous).update(at=old)
+    assert services.conversations_purge() == 2  # the anonymous one and the empty one
+    assert list(Conversation.objects.values_list("pk", flat=True)) == [verified.pk]
+    assert not Message.objects.filter(conversation_id=anonymous.pk).exists()
+    assert services.conversations_purge() == 0

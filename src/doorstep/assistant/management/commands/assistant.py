@@ -13,8 +13,7 @@ from doorstep.assistant.evaluation import evaluate, read_evalset, report_lines
 from doorstep.assistant.kb import ArticleFormatError, read_directory
 from doorstep.assistant.retrieval import Index
 from doorstep.assistant.services import kb_sync
-from doorstep.cases.lifecycle import OPEN
-from doorstep.portfolio.models import Phone
+from doorstep.demo.selectors import demo_debtor
 
 
 class Command(BaseCommand):
@@ -46,16 +45,10 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines if options["misses"] else lines[:5]))
 
     def _demo_debtor(self) -> None:
-        """Demo data only: these are made-up people, printed so a tester can sign in."""
-        phone = (
-            Phone.objects.filter(customer__cases__status__in=sorted(OPEN), is_primary=True)
-            .select_related("customer")
-            .order_by("customer__external_id")
-            .first()
-        )
-        if phone is None:
+        debtor = demo_debtor()
+        if debtor is None:
             raise CommandError("No customer with an open case; run `doorstep demo load` first.")
         self.stdout.write(
-            f"phone {phone.number}, ID last four {phone.customer.national_id[-4:]} "
+            f"phone {debtor.phone}, ID last four {debtor.id_last4} "
             "(the one-time code appears in the server log)"
         )

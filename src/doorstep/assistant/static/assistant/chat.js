@@ -131,6 +131,12 @@
     document.getElementById("when").hidden = !timed;
     document.getElementById("when-label").hidden = !timed;
     document.getElementById("when").required = timed;
+    const promised = kind === "promise";
+    ["amount", "amount-label", "on", "on-label"].forEach((id) => {
+      document.getElementById(id).hidden = !promised;
+    });
+    document.getElementById("amount").required = promised;
+    document.getElementById("on").required = promised;
     document.getElementById("note").required = kind === "hardship" || kind === "complaint";
     requestForm.hidden = false;
     document.getElementById("note").focus();
@@ -195,6 +201,10 @@
     const data = { kind: requestForm.kind.value, note: requestForm.note.value };
     if (requestForm.option.value !== "") data.option = Number(requestForm.option.value);
     if (data.kind === "callback") data.at = requestForm.when.value + ":00+08:00";
+    if (data.kind === "promise") {
+      data.amount = requestForm.amount.value;
+      data.on = requestForm.on.value;
+    }
     try {
       const task = data.kind === "complaint"
         ? await call("/complaints", { description: data.note })
