@@ -16,14 +16,17 @@ View = Callable[..., HttpResponse]
 
 # The fixed logins the demo bank creates (``doorstep demo load``), shown on the sign-in page of
 # a non-production site so a visitor can try each role.
+# The printed demo logins (demo only; refused in production), in the order the README lists
+# them. The demo loader creates them; 2FA exempts exactly these outside production.
 DEMO_LOGINS = (
+    "admin",
     "manager_wang",
     "agent_li",
     "agent_zhao",
     "compliance_zhou",
     "auditor_chen",
     "complaints_sun",
-    "admin",
+    "agency_liu",
 )
 
 

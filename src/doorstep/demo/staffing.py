@@ -14,15 +14,6 @@ import numpy as np
 from doorstep.demo.places import BRANCHES
 
 # The logins ``doorstep demo logins`` prints, in that order.
-DEMO_LOGINS = (
-    "admin",
-    "manager_wang",
-    "agent_li",
-    "agent_zhao",
-    "compliance_zhou",
-    "auditor_chen",
-    "complaints_sun",
-)
 
 
 @dataclass(frozen=True)

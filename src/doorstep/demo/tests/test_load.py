@@ -16,14 +16,16 @@ from django.test import Client, override_settings
 from doorstep.cases import services as case_services
 from doorstep.cases.delinquency import arrears, bucket_moves, combined
 from doorstep.cases.models import Assignment, BucketChange, Case, StatusChange
+from doorstep.core.views import DEMO_LOGINS
 from doorstep.demo import generate
+from doorstep.demo.selectors import demo_debtor
 from doorstep.demo.services import demo_load, demo_models
-from doorstep.demo.staffing import DEMO_LOGINS, STAFF
+from doorstep.demo.staffing import STAFF
 from doorstep.demo.writer import check_foreign_keys
 from doorstep.ledger.models import LedgerEntry
 from doorstep.portfolio.models import Account, Customer, Payment, Statement
 from doorstep.portfolio.selectors import histories_for
-from doorstep.staff.models import Branch, StaffMember
+from doorstep.staff.models import Branch, Role, StaffMember
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +59,7 @@ def dump() -> str:
     for index, kind, data in LedgerEntry.objects.values_list("index", "kind", "data"):
         entry = json.loads(data)
         del entry["at"]  # the furnishing's entries carry the moment of the load
+        entry["subject"].pop("batch", None)  # and so does the agency placement's batch number
         digest.update(repr((index, kind, entry)).encode())
     return digest.hexdigest()
 
@@ -68,7 +71,8 @@ def test_loading_writes_every_row_the_generator_made() -> None:
     assert Statement.objects.count() == report.rows["statement"]
     assert Payment.objects.count() == report.rows["payment"]
     assert Case.objects.count() == report.rows["case"] > 0
-    assert StaffMember.objects.count() == len(STAFF)
+    # The bank's own staff; the outside agency's user comes with the agency (agencies.demo).
+    assert StaffMember.objects.exclude(role=Role.AGENCY_USER).count() == len(STAFF)
     assert Branch.objects.count() == 3
 
 
@@ -167,10 +171,16 @@ def test_logins_prints_the_seven_demo_logins() -> None:
     out = StringIO()
     call_command("demo", "logins", stdout=out)
     lines = out.getvalue().splitlines()
-    assert [line.split()[0] for line in lines[2:]] == list(DEMO_LOGINS)
-    assert all(line.rstrip().endswith("doorstep-demo") for line in lines[2:])
+    staff = lines[2 : 2 + len(DEMO_LOGINS)]
+    assert [line.split()[0] for line in staff] == list(DEMO_LOGINS)
+    assert all(line.rstrip().endswith("doorstep-demo") for line in staff)
     assert "manager_wang" in lines[3]
     assert "西湖支行" in lines[3]
+    debtor = demo_debtor()
+    assert debtor is not None
+    assert "/assistant/" in lines[-1]
+    assert debtor.phone in lines[-1]
+    assert debtor.id_last4 in lines[-1]
 
 
 def test_logins_without_a_demo_bank_says_to_load_one() -> None:
@@ -225,9 +235,11 @@ def test_ids_follow_rows_already_in_the_database() -> None:
     someone = get_user_model().objects.create_user(username="someone", password="x")
     load(accounts=50)
     assert get_user_model().objects.get(username="admin").pk == someone.pk + 1
-    # The sequences moved past the demo's own ids.
+    # The sequences moved past the demo's own ids (its staff, then the agency's user).
+    agency_user = get_user_model().objects.get(username="agency_liu")
+    assert agency_user.pk == someone.pk + 1 + len(STAFF)
     later = get_user_model().objects.create_user(username="later", password="x")
-    assert later.pk == someone.pk + 1 + len(STAFF)
+    assert later.pk == agency_user.pk + 1
 
 
 def test_a_load_of_several_blocks_numbers_rows_without_gaps(monkeypatch) -> None:

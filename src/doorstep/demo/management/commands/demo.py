@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from doorstep.core.errors import DomainError
-from doorstep.demo.selectors import bank_exists, demo_logins
+from doorstep.demo.selectors import bank_exists, demo_debtor, demo_logins
 from doorstep.demo.services import demo_load
 
 
@@ -94,6 +94,15 @@ class Command(BaseCommand):
             self.stdout.write("  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
             if number == 0:
                 self.stdout.write("  ".join("-" * w for w in widths))
+        debtor = demo_debtor()
+        if debtor is not None:
+            self.stdout.write(
+                _(
+                    "Self-service assistant (/assistant/), as a demo debtor: phone %(phone)s, "
+                    "ID number ending %(last4)s; the one-time code appears in the server log."
+                )
+                % {"phone": debtor.phone, "last4": debtor.id_last4}
+            )
 
 
 def _width(text: str) -> int:
