@@ -6,9 +6,12 @@ DOORSTEP_ENV selects the posture: ``development`` (default, the embedded demo), 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 from doorstep.env import (
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "doorstep.core",
+    "doorstep.keys",
     "doorstep.staff",
     "doorstep.portfolio",
     "doorstep.cases",
@@ -71,6 +75,16 @@ INSTALLED_APPS = [
     "doorstep.assistant",
     "doorstep.reports",
     "doorstep.remote",
+    "doorstep.signin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "doorstep.legal",
+    "doorstep.bureau",
+    "doorstep.agencies",
+    "doorstep.access",
+    "doorstep.privacy",
 ]
 
 MIDDLEWARE = [
@@ -83,9 +97,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Sign-in security (docs/authentication.md): headers, session expiry, the two-factor gate,
+    # per-address limits for debtor-facing endpoints; axes (the lockout) last, as it asks.
+    "doorstep.signin.middleware.SecurityHeadersMiddleware",
+    "doorstep.signin.middleware.SessionExpiryMiddleware",
+    "doorstep.signin.middleware.TwoFactorGateMiddleware",
+    "doorstep.signin.middleware.DebtorRateLimitMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "doorstep.urls"
@@ -129,9 +152,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "doorstep.signin.validators.NotUsernameValidator"},
 ]
 AUTHENTICATION_BACKENDS = ["doorstep.staff.auth.DoorstepBackend"]
 LOGIN_URL = "login"
@@ -163,12 +190,84 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every request otherwise
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Sign-in security (docs/authentication.md). Idle and absolute session expiry are enforced by
+# doorstep.signin.middleware; the cookie itself lives as long as the absolute limit.
+SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", default=30)
+SESSION_ABSOLUTE_HOURS = env_int("SESSION_ABSOLUTE_HOURS", default=12)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 60 * 60
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the cookie-free meta tag instead.
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
+CSRF_COOKIE_SAMESITE = "Lax"
+# The field app reads the CSRF token from its cookie; htmx gets it from the page.
+CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(self), geolocation=(self), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()"
+)
+# Two-factor sign-in for staff: on unless DEBUG; outside production the printed demo logins
+# are exempt (doorstep.signin.policy).
+DOORSTEP_REQUIRE_2FA = env_bool("DOORSTEP_REQUIRE_2FA", default=not DEBUG)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Doorstep"
+# Lockout (django-axes): LOGIN_FAILURE_LIMIT failures for an account or LOGIN_FAILURE_LIMIT_IP
+# from one address within LOGIN_LOCKOUT_MINUTES, which is also how long a lockout lasts.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_LIMIT_IP = env_int("LOGIN_FAILURE_LIMIT_IP", default=20)
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = "doorstep.signin.lockout.failure_limit"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "doorstep.signin.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "doorstep.signin.ratelimit.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp", "code", "token"]
+AXES_VERBOSE = False
+# Proxies in front of Django that append to X-Forwarded-For (nginx: 1); 0 trusts REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", default=0)
+# Per-address limits on what strangers reach: (bucket, path regex, "requests/seconds").
+DOORSTEP_RATE_LIMITS_ENABLED = True
+DOORSTEP_RATE_LIMITS = [
+    ("assistant-api", r"^/api/v1/assistant/(?!article)", "60/60"),
+    ("assistant-pages", r"^/assistant/($|articles/)", "60/60"),  # not the staff screens
+    ("complaints-pages", r"^/complaints/", "60/60"),
+]
+# Rate limits need one cache for all processes in production: CACHE_URL (Redis).
+_cache_url = env_str("CACHE_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# Content Security Policy (django-csp): scripts and style sheets only from here or carrying the
+# page's nonce; style attributes stay allowed (bar widths, ECharts tooltips).
+DOORSTEP_TILE_URL = env_str("DOORSTEP_TILE_URL") or ""
+_tiles = urlsplit(DOORSTEP_TILE_URL.replace("{s}", "*"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [
+            SELF,
+            "data:",
+            *([f"{_tiles.scheme}://{_tiles.netloc}"] if _tiles.netloc else []),
+        ],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -186,6 +285,11 @@ CELERY_TIMEZONE = TIME_ZONE
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", default=12)
 
+# Access-log alerts (docs/permissions.md): one person revealing this many distinct customers
+# within the window raises an alert for compliance.
+ACCESS_ALERT_CUSTOMERS = env_int("ACCESS_ALERT_CUSTOMERS", default=50)
+ACCESS_ALERT_WINDOW_MINUTES = env_int("ACCESS_ALERT_WINDOW_MINUTES", default=60)
+
 # The compliance profile the gate decides under (docs/compliance.md): PRC rules by default.
 COMPLIANCE_PROFILE = env_choice("COMPLIANCE_PROFILE", choices=("cn", "us", "uk"), default="cn")
 
@@ -197,6 +301,16 @@ LEDGER_ORIGIN = env_str("LEDGER_ORIGIN") or "doorstep.bank.example/ledger"
 LEDGER_SIGNING_KEY = env_str("LEDGER_SIGNING_KEY")
 LEDGER_DEV_KEY_FILE = DATA_DIR / "ledger-signing.key"
 LEDGER_RETIRED_KEYS = env_list("LEDGER_RETIRED_KEYS", default=[])
+
+# Encryption at rest of personal fields (docs/encryption.md): the key-encryption key is
+# DOORSTEP_KEK (base64 of 32 bytes, or the file DOORSTEP_KEK_FILE names), or DOORSTEP_KEK_HOOK,
+# the dotted path of a callable returning a KMS key wrapper; production refuses to start
+# encrypting without one, elsewhere a development KEK is made once in DATA_DIR.
+# DOORSTEP_KEK_PREVIOUS lists former KEKs until `doorstep keys rotate-kek` has rewrapped.
+DOORSTEP_KEK = env_str("DOORSTEP_KEK")
+DOORSTEP_KEK_HOOK = env_str("DOORSTEP_KEK_HOOK")
+DOORSTEP_KEK_PREVIOUS = env_list("DOORSTEP_KEK_PREVIOUS", default=[])
+KEK_DEV_FILE = DATA_DIR / "kek.key"
 
 # The fixed demo password; refused at login in production (see doorstep.staff.auth).
 DEMO_PASSWORD = "doorstep-demo"  # noqa: S105
