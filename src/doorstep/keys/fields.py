@@ -111,6 +111,10 @@ class EncryptedDecimalField(EncryptedTextField):
 
     A bulk writer gives it scaled integers (cents), like a plain DecimalField column."""
 
+    # What django-stubs types the attribute as (TextField would make it str).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     description = "Decimal stored encrypted"
 
     def __init__(
@@ -165,6 +169,9 @@ class EncryptedDateField(EncryptedTextField):
     """A date, stored encrypted (ISO text inside the ciphertext)."""
 
     description = "Date stored encrypted"
+    # What django-stubs types the attribute as (TextField would make it str).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_python(self, value: Any) -> datetime.date | None:
         if value is None or value == "":
@@ -198,6 +205,9 @@ class EncryptedJSONField(EncryptedTextField):
     """JSON (a field record's content), stored encrypted as one value."""
 
     description = "JSON stored encrypted"
+    # What django-stubs types the attribute as (it would otherwise say str, from TextField).
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
 
     def to_python(self, value: Any) -> Any:
         return value
