@@ -151,6 +151,7 @@ def _staff_tables(next_id: dict[str, int], as_of: date, conventions: Conventions
             "employee_number": [f"HZ{i + 1:04d}" for i in range(len(people_))],
             "skills": [list(s.skills) for s in people_],
             "years_experience": [s.years_experience for s in people_],
+            "languages": [_languages_spoken(i) for i in range(len(people_))],
             "home_latitude": np.round(start[:, 0] * 1_000_000).astype(np.int64),
             "home_longitude": np.round(start[:, 1] * 1_000_000).astype(np.int64),
             "is_active": [True] * len(people_),
@@ -204,6 +205,29 @@ def _account_block(
     return tables
 
 
+def _preferred_language(customer_id: int) -> str:
+    """Most of a Hangzhou bank's debtors prefer Mandarin; some Wu, Cantonese or English."""
+    if customer_id % 23 == 0:
+        return "wuu"
+    if customer_id % 41 == 0:
+        return "yue"
+    if customer_id % 97 == 0:
+        return "en"
+    return "zh-hans"
+
+
+def _languages_spoken(index: int) -> list[str]:
+    """Everyone speaks Mandarin; some staff also Wu, Cantonese or English."""
+    spoken = ["zh-hans"]
+    if index % 4 == 1:
+        spoken.append("wuu")
+    if index % 9 == 2:
+        spoken.append("yue")
+    if index % 6 == 5:
+        spoken.append("en")
+    return spoken
+
+
 def _customers(
     folk: people.People, ids: npt.NDArray[np.int64], accounts: history.Accounts
 ) -> dict[str, Column]:
@@ -229,6 +253,9 @@ def _customers(
         "household_size": folk.household_size,
         "dependants": folk.dependants,
         "other_debts_declared": folk.other_debts,
+        "preferred_language": [_preferred_language(i) for i in ids.tolist()],
+        # Made-up addresses on a reserved-style domain; one customer in five gave none.
+        "email": [f"cu{i:08d}@mail.example.cn" if i % 5 else "" for i in ids.tolist()],
         "created_at": created,
         "updated_at": created,
     }

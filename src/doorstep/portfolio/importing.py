@@ -612,6 +612,8 @@ class _StatementImporter(_Importer):
 # Customer fields an accounts file may update, by column; None in a row leaves them alone.
 CUSTOMER_FIELDS = (
     "name",
+    "email",
+    "preferred_language",
     "employer",
     "occupation",
     "monthly_income",

@@ -17,7 +17,7 @@ from doorstep.keys.fields import (
     EncryptedDateField,
     encrypted_money,
 )
-from doorstep.staff.models import Branch
+from doorstep.staff.models import Branch, Language
 
 
 class Customer(models.Model):
@@ -37,6 +37,13 @@ class Customer(models.Model):
         _("gender"), max_length=1, choices=Gender.choices, default=Gender.UNKNOWN
     )
     birth_date = EncryptedDateField(_("date of birth"), null=True, blank=True)
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=Language.choices,
+        default=Language.MANDARIN,
+    )
+    email = EncryptedCharField(_("e-mail address"), max_length=254, blank=True)
     employer = EncryptedCharField(_("employer"), max_length=100, blank=True)
     occupation = models.CharField(_("occupation"), max_length=60, blank=True)
     monthly_income = encrypted_money(_("monthly income"), null=True, blank=True)

@@ -41,6 +41,7 @@ NATIONAL_ID_NUMBER = gettext_noop(
     "was stored as a number in Excel, which loses digits; format the column as text"
 )
 MOBILE = gettext_noop("is not a Chinese mobile number (11 digits starting with 13–19)")
+EMAIL = gettext_noop("is not an e-mail address (name@example.com)")
 DATE_FORM = gettext_noop("is not a date in the form YYYY-MM-DD")
 DATE_FUTURE = gettext_noop("is in the future")
 MONEY_FORM = gettext_noop("is not an amount (write it like 1234.50)")
@@ -69,6 +70,25 @@ CENT = Decimal("0.01")
 
 # Codes as in ``Account.Product``, ``Account.Status`` and ``Payment.Channel`` (a test keeps
 # them equal), plus the Chinese names the bank's own exports use.
+LANGUAGES = {
+    "zh_hans": "zh-hans",
+    "yue": "yue",
+    "wuu": "wuu",
+    "nan": "nan",
+    "ug": "ug",
+    "bo": "bo",
+    "mn": "mn",
+    "en": "en",
+    "普通话": "zh-hans",
+    "粤语": "yue",
+    "吴语": "wuu",
+    "上海话": "wuu",
+    "闽南语": "nan",
+    "维吾尔语": "ug",
+    "藏语": "bo",
+    "蒙古语": "mn",
+    "英语": "en",
+}
 PRODUCTS = {
     "credit_card": "credit_card",
     "personal_loan": "personal_loan",
@@ -127,6 +147,8 @@ ACCOUNT_COLUMNS = (
     Column("name", required=True),
     Column("national_id", required=True),
     Column("phone"),
+    Column("email"),
+    Column("language"),
     Column("employer"),
     Column("occupation"),
     Column("monthly_income"),
@@ -291,6 +313,17 @@ def national_id(today: date) -> Callable[[Cell], NationalId]:
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(raw: Cell) -> str:
+    """An address of the usual shape, stored in lower case (no mailbox is contacted here)."""
+    value = _text_of(raw).strip().lower()
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise Invalid(EMAIL)
+    return value
+
+
 def mobile(raw: Cell) -> str:
     """``+86 138-1234-5678`` is stored as ``13812345678``."""
     value = re.sub(r"[\s()-]", "", _text_of(raw))
@@ -442,6 +475,7 @@ def branch_code(branches: frozenset[str]) -> Callable[[Cell], str]:
 
 # Built once: the parsers above are made per column, and rows are many.
 _product = choice(PRODUCTS)
+_language = choice(LANGUAGES)
 _account_status = choice(ACCOUNT_STATUSES)
 _channel = choice(CHANNELS)
 _currency = choice(CURRENCIES)
@@ -523,6 +557,8 @@ class CustomerRow:
     birth_date: date
     gender: str
     phone: str | None
+    email: str | None
+    preferred_language: str | None
     employer: str | None
     occupation: str | None
     monthly_income: Decimal | None
@@ -602,6 +638,8 @@ def _customer(r: _Reader, context: Context) -> CustomerRow | None:
     name = r.get("name", text(60), required=True)
     person = r.get("national_id", national_id(context.today), required=True)
     phone = r.get("phone", mobile)
+    email_address = r.get("email", email)
+    language = r.get("language", _language)
     employer = r.get("employer", text(100))
     occupation = r.get("occupation", text(60))
     monthly_income = r.get("monthly_income", money())
@@ -621,6 +659,8 @@ def _customer(r: _Reader, context: Context) -> CustomerRow | None:
         birth_date=person.birth_date,
         gender=person.gender,
         phone=phone,
+        email=email_address,
+        preferred_language=language,
         employer=employer,
         occupation=occupation,
         monthly_income=monthly_income,

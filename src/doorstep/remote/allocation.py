@@ -2,7 +2,8 @@
 
 The same function answers the simulation and the applied run, so what a simulation shows is
 exactly what applying would do on the same data (the test checks it). Rules are tried in their
-order; the first that matches a case decides its team. A case then:
+order; the first that matches a case decides its team (by branch, bucket, product, amount, the
+debtor's preferred language and the case's risk band from scoring). A case then:
 
 - with no agent, or with an agent outside the rule's team (it re-aged into another bucket),
   goes to the least-loaded agent of the team under the cap (``new`` / ``realigned``); a
@@ -25,6 +26,25 @@ from decimal import Decimal
 from enum import StrEnum
 
 
+class RiskBand(StrEnum):
+    """From scoring's probability of paying within 30 days (the acting model's latest score)."""
+
+    HIGH = "high"  # below 0.2
+    MEDIUM = "medium"  # 0.2 to below 0.5
+    LOW = "low"  # 0.5 and above
+    UNSCORED = "unscored"
+
+
+def risk_band(probability: float | None) -> RiskBand:
+    if probability is None:
+        return RiskBand.UNSCORED
+    if probability < 0.2:
+        return RiskBand.HIGH
+    if probability < 0.5:
+        return RiskBand.MEDIUM
+    return RiskBand.LOW
+
+
 class Reason(StrEnum):
     NEW = "new"
     REALIGNED = "realigned"
@@ -43,8 +63,14 @@ class Rule:
     max_amount: Decimal | None = None
     agent_cap: int = 200
     rotate_after_days: int | None = None
+    languages: frozenset[str] = frozenset()  # empty: any; else only agents who speak it
+    risk_bands: frozenset[str] = frozenset()  # empty: any band
 
     def matches(self, case: CaseFacts) -> bool:
+        if self.languages and case.language not in self.languages:
+            return False
+        if self.risk_bands and case.risk_band not in self.risk_bands:
+            return False
         if self.branch_id is not None and case.branch_id != self.branch_id:
             return False
         if self.buckets and case.bucket not in self.buckets:
@@ -67,6 +93,8 @@ class CaseFacts:
     last_progress: date  # the later of the assignment's start and the last progress
     pinned: bool = False
     specialist: bool = False  # a vulnerable debtor the bank has specialists handle
+    language: str = "zh-hans"  # the debtor's preferred language
+    risk_band: str = RiskBand.UNSCORED.value
 
 
 @dataclass(frozen=True)
@@ -76,6 +104,7 @@ class Agent:
     branch_id: int
     load: int  # open cases held now
     specialist: bool = False
+    languages: frozenset[str] = frozenset({"zh-hans"})
 
 
 @dataclass(frozen=True)
@@ -109,12 +138,16 @@ def plan(
         members = [
             a
             for a in by_team.get(rule.team_id, [])
-            if a.branch_id == case.branch_id and (a.specialist or not case.specialist)
+            if a.branch_id == case.branch_id
+            and (a.specialist or not case.specialist)
+            and (not rule.languages or case.language in a.languages)
         ]
         if case.agent_id is None:
             reason = Reason.NEW
-        elif team_of.get(case.agent_id) != rule.team_id or (
-            case.specialist and case.agent_id not in specialists
+        elif (
+            team_of.get(case.agent_id) != rule.team_id
+            or (case.specialist and case.agent_id not in specialists)
+            or (bool(rule.languages) and case.agent_id not in {a.id for a in members})
         ):
             reason = Reason.REALIGNED
         elif (

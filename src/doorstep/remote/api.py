@@ -81,6 +81,12 @@ class RuleIn(ApiInput):
     max_amount: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2)
     agent_cap: int = Field(default=200, ge=1, le=100_000)
     rotate_after_days: int | None = Field(default=None, ge=1, le=3650)
+    languages: list[str] = Field(
+        default_factory=list, max_length=10, description="The debtor's preferred languages."
+    )
+    risk_bands: list[str] = Field(
+        default_factory=list, max_length=4, description="high, medium, low, unscored."
+    )
 
 
 class RuleOut(Schema):
@@ -95,6 +101,8 @@ class RuleOut(Schema):
     max_amount: Money | None
     agent_cap: int
     rotate_after_days: int | None
+    languages: list[str]
+    risk_bands: list[str]
 
 
 @router.get("/remote/allocation/rules", response=list[RuleOut])
@@ -120,6 +128,8 @@ def rules_create(request: HttpRequest, payload: RuleIn) -> Status[AllocationRule
         max_amount=payload.max_amount,
         agent_cap=payload.agent_cap,
         rotate_after_days=payload.rotate_after_days,
+        languages=payload.languages,
+        risk_bands=payload.risk_bands,
     )
     return Status(201, rule)
 

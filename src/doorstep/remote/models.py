@@ -43,6 +43,8 @@ class AllocationRule(models.Model):
     products = models.JSONField(_("products"), default=list, blank=True)
     min_amount = money(_("past due from"), null=True, blank=True)
     max_amount = money(_("past due up to"), null=True, blank=True)
+    languages = models.JSONField(_("debtor's languages"), default=list, blank=True)
+    risk_bands = models.JSONField(_("risk bands"), default=list, blank=True)
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
     agent_cap = models.PositiveIntegerField(_("cases per agent at most"), default=200)
     rotate_after_days = models.PositiveIntegerField(

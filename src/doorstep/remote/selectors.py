@@ -101,6 +101,8 @@ def rule_data(rule: AllocationRule, *, pk: int | None = None) -> allocation.Rule
         max_amount=rule.max_amount,
         agent_cap=rule.agent_cap,
         rotate_after_days=rule.rotate_after_days,
+        languages=frozenset(rule.languages),
+        risk_bands=frozenset(rule.risk_bands),
     )
 
 
@@ -110,6 +112,16 @@ def _latest(values: QuerySet[Any], key: str, field: str) -> dict[int, date]:
         latest = row["latest"]
         out[row[key]] = latest.date() if isinstance(latest, datetime) else latest
     return out
+
+
+def _latest_probabilities(case_ids: Sequence[int]) -> dict[int, float]:
+    """Each case's probability of paying from its latest acting score (``Score.objects`` are
+    the acting scores), for the rules' risk bands."""
+    found: dict[int, float] = {}
+    scores = Score.objects.filter(case_id__in=case_ids).order_by("case_id", "-as_of", "-id")
+    for case_id, probability in scores.values_list("case_id", "probability").iterator():
+        found.setdefault(case_id, probability)
+    return found
 
 
 def allocation_inputs(
@@ -123,8 +135,19 @@ def allocation_inputs(
     cases = Case.objects.filter(status__in=sorted(OPEN))
     if branch is not None:
         cases = cases.filter(branch=branch)
-    rows = list(cases.values("pk", "customer_id", "branch_id", "bucket", "past_due", "agent_id"))
+    rows = list(
+        cases.values(
+            "pk",
+            "customer_id",
+            "branch_id",
+            "bucket",
+            "past_due",
+            "agent_id",
+            "customer__preferred_language",
+        )
+    )
     ids = [row["pk"] for row in rows]
+    probabilities = _latest_probabilities(ids)
     zone = timezone.get_current_timezone()
     started = {
         case_id: at.astimezone(zone).date()
@@ -181,6 +204,8 @@ def allocation_inputs(
                 last_progress=max(moments),
                 pinned=pk in pinned,
                 specialist=pk in specialist_cases,
+                language=row["customer__preferred_language"],
+                risk_band=allocation.risk_band(probabilities.get(pk)).value,
             )
         )
     teams = {rule.team_id for rule in rules}
@@ -194,6 +219,7 @@ def allocation_inputs(
             branch_id=m.branch_id or 0,
             load=m.load,
             specialist=worklist.SPECIALIST_SKILL in (m.skills or []),
+            languages=frozenset(m.languages or []),
         )
         for m in members
     ]

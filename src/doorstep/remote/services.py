@@ -48,7 +48,7 @@ from doorstep.ledger.services import ledger_append
 from doorstep.oversight.models import ApprovalRequest
 from doorstep.oversight.services import approval_request
 from doorstep.plans import services as plan_services
-from doorstep.portfolio.models import Account, Address, Phone
+from doorstep.portfolio.models import Account, Address, Customer, Phone
 from doorstep.remote import allocation, quality, worklist
 from doorstep.remote.channels import dialer, gateway
 from doorstep.remote.models import (
@@ -78,7 +78,7 @@ from doorstep.remote.selectors import (
     rules_in_force,
     staff_in,
 )
-from doorstep.staff.models import Branch, Role, StaffMember, Team
+from doorstep.staff.models import Branch, Language, Role, StaffMember, Team
 from doorstep.staff.selectors import FIELD_ROLES
 
 E = TypeVar("E", bound=Enum)
@@ -118,6 +118,8 @@ def _rule_json(rule: AllocationRule, data: allocation.Rule) -> dict[str, Any]:
         "max_amount": None if data.max_amount is None else f"{data.max_amount:.2f}",
         "agent_cap": data.agent_cap,
         "rotate_after_days": data.rotate_after_days,
+        "languages": sorted(data.languages),
+        "risk_bands": sorted(data.risk_bands),
     }
 
 
@@ -144,6 +146,8 @@ def allocation_rule_save(
     max_amount: Decimal | None = None,
     agent_cap: int = 200,
     rotate_after_days: int | None = None,
+    languages: Sequence[str] = (),
+    risk_bands: Sequence[str] = (),
     rule: AllocationRule | None = None,
 ) -> AllocationRule:
     """Add a rule, or change ``rule``. A branch manager's rules are for their branch and its
@@ -159,6 +163,8 @@ def allocation_rule_save(
     for field, values, known in (
         ("buckets", buckets, known_buckets),
         ("products", products, set(Account.Product.values)),
+        ("languages", languages, set(Language.values)),
+        ("risk_bands", risk_bands, {band.value for band in allocation.RiskBand}),
     ):
         wrong = [value for value in values if value not in known]
         if wrong:
@@ -189,6 +195,8 @@ def allocation_rule_save(
     rule.max_amount = max_amount
     rule.agent_cap = agent_cap
     rule.rotate_after_days = rotate_after_days
+    rule.languages = sorted(set(languages))
+    rule.risk_bands = sorted(set(risk_bands))
     rule.save()
     ledger_append(
         kind="allocation.rule_saved",
@@ -753,7 +761,7 @@ def letter_text() -> Mapping[str, str]:
 
 def _destinations(channel: str, customer_ids: Sequence[int]) -> dict[int, str]:
     """Where each customer's message goes: a number not known to be wrong for SMS, the home
-    address for letters. Customers carry no e-mail address, so e-mail has none."""
+    address for letters, the customer's e-mail address for e-mail (none when not on file)."""
     out: dict[int, str] = {}
     if channel == MessageTemplate.Channel.SMS:
         phones = (
@@ -774,6 +782,13 @@ def _destinations(channel: str, customer_ids: Sequence[int]) -> dict[int, str]:
             "customer_id", "province", "city", "district", "line"
         ):
             out.setdefault(customer_id, "".join(parts))
+    elif channel == MessageTemplate.Channel.EMAIL:
+        # Encrypted at rest: read through the model, keep those on file.
+        for customer_id, email in Customer.objects.filter(pk__in=customer_ids).values_list(
+            "pk", "email"
+        ):
+            if email:
+                out[customer_id] = email
     return out
 
 

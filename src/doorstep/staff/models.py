@@ -23,6 +23,23 @@ class Role(models.TextChoices):
     AGENCY_USER = "agency_user", _("Collection agency user")
 
 
+class Language(models.TextChoices):
+    """Languages a debtor prefers and an agent speaks: allocation matches them (docs/remote.md)."""
+
+    MANDARIN = "zh-hans", _("Mandarin")
+    CANTONESE = "yue", _("Cantonese")
+    WU = "wuu", _("Wu (Shanghainese)")
+    MINNAN = "nan", _("Minnan (Hokkien)")
+    UYGHUR = "ug", _("Uyghur")
+    TIBETAN = "bo", _("Tibetan")
+    MONGOLIAN = "mn", _("Mongolian")
+    ENGLISH = "en", _("English")
+
+
+def mandarin_only() -> list[str]:
+    return [Language.MANDARIN.value]
+
+
 class Branch(models.Model):
     code = models.CharField(_("code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -86,6 +103,7 @@ class StaffMember(models.Model):
     employee_number = models.CharField(_("employee number"), max_length=20, unique=True)
     skills = models.JSONField(_("skills"), default=list, blank=True)
     years_experience = models.PositiveSmallIntegerField(_("years of experience"), default=0)
+    languages = models.JSONField(_("languages spoken"), default=mandarin_only, blank=True)
     home_latitude = latitude_field(_("start latitude"), null=True, blank=True)
     home_longitude = longitude_field(_("start longitude"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -10,6 +10,7 @@ import pytest
 from doorstep.portfolio import rows
 from doorstep.portfolio.models import Account, Payment
 from doorstep.portfolio.rows import Context, Invalid, Kind, Problem
+from doorstep.staff.models import Language
 
 TODAY = date(2026, 6, 30)
 CONTEXT = Context(today=TODAY, branches=frozenset({"XH", "BJ"}))
@@ -181,6 +182,18 @@ def test_the_accepted_codes_are_the_models_choices() -> None:
     assert set(rows.PRODUCTS.values()) == set(Account.Product.values)
     assert set(rows.ACCOUNT_STATUSES.values()) == set(Account.Status.values)
     assert set(rows.CHANNELS.values()) == set(Payment.Channel.values)
+    assert set(rows.LANGUAGES.values()) == set(Language.values)
+
+
+@pytest.mark.parametrize(("raw", "code"), [("yue", "yue"), ("粤语", "yue"), ("ZH-HANS", "zh-hans")])
+def test_languages_are_codes_or_their_chinese_names(raw, code) -> None:
+    assert rows.choice(rows.LANGUAGES)(raw) == code
+
+
+def test_e_mail_addresses_are_stored_in_lower_case_and_bad_ones_refused() -> None:
+    assert rows.email(" Wang.Wei@Example.CN ") == "wang.wei@example.cn"
+    for raw in ("wang.wei", "a@b", "a b@c.cn", "x@" + "y" * 250 + ".cn"):
+        assert failure(rows.email, raw)[0] == "is not an e-mail address (name@example.com)"
 
 
 def test_an_unknown_branch_lists_the_known_codes() -> None:

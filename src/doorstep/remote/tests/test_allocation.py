@@ -13,10 +13,12 @@ from django.utils import timezone
 from doorstep.cases.models import Assignment, Case
 from doorstep.core.errors import DomainError
 from doorstep.ledger.models import LedgerEntry
-from doorstep.remote import services
+from doorstep.portfolio.models import Customer
+from doorstep.remote import allocation, services
 from doorstep.remote.models import AllocationMove, AllocationRule
 from doorstep.remote.tasks import remote_allocate_branch
 from doorstep.remote.tests.factories import late_cases
+from doorstep.scoring.tests.factories import stored_score
 
 pytestmark = pytest.mark.django_db
 
@@ -180,3 +182,59 @@ def test_the_command_and_the_task_apply_the_rules(world, agent_qin, capsys) -> N
     call_command("remote", "allocate", "--branch", "XH", "--apply")
     assert Case.objects.filter(team=world.agent_zhao.team).count() == 3
     assert remote_allocate_branch(world.xh.pk) == {"moved": 0, "no_capacity": 0}
+
+
+def test_a_language_rule_gives_the_debtors_cases_only_to_agents_who_speak_it(
+    world, agent_qin
+) -> None:
+    agent_qin.languages = ["zh-hans", "yue"]
+    agent_qin.save(update_fields=["languages"])
+    cases = late_cases(world.xh, 4)
+    cantonese = [cases[0], cases[1]]
+    Customer.objects.filter(cases__in=cantonese).update(preferred_language="yue")
+    phone_rule(world, position=1, name="Cantonese", languages=["yue"], agent_cap=10)
+    phone_rule(world, position=2, name="Everyone else", agent_cap=10)
+    run = services.allocation_run(
+        actor=world.user("manager_wang"), as_of=timezone.localdate(), apply=True
+    )
+    assert {c.pk: c.agent_id for c in Case.objects.filter(pk__in=[c.pk for c in cantonese])} == {
+        c.pk: agent_qin.pk for c in cantonese
+    }
+    assert run.moved == 5  # the four, and zhang's case re-aged into the phone rules
+
+
+def test_a_risk_rule_takes_only_the_cases_scoring_puts_in_its_band(world, agent_qin) -> None:
+    cases = late_cases(world.xh, 3)
+    today = timezone.localdate()
+    admin = world.user("admin")
+    stored_score(cases[0], today, admin, probability=0.05)  # high risk
+    stored_score(cases[1], today, admin, probability=0.6)  # low risk
+    phone_rule(world, name="High risk to the senior desk", risk_bands=["high"], agent_cap=10)
+    run = services.allocation_run(actor=world.user("manager_wang"), as_of=today, apply=False)
+    assert [m[0] for m in moves_of(run)] == [cases[0].pk]
+
+
+def test_risk_bands_follow_the_probability_of_paying() -> None:
+    assert [allocation.risk_band(p) for p in (None, 0.0, 0.199, 0.2, 0.499, 0.5, 1.0)] == [
+        "unscored",
+        "high",
+        "high",
+        "medium",
+        "medium",
+        "low",
+        "low",
+    ]
+
+
+def test_an_unknown_language_or_band_is_refused_naming_the_field(world) -> None:
+    for field, value in (("languages", ["klingon"]), ("risk_bands", ["extreme"])):
+        with pytest.raises(DomainError) as refused:
+            services.allocation_rule_save(
+                actor=world.user("manager_wang"),
+                name="Bad",
+                team=world.agent_zhao.team,
+                position=1,
+                branch=world.xh,
+                **{field: value},
+            )
+        assert refused.value.field == field

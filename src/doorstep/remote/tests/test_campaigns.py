@@ -276,3 +276,39 @@ def test_a_campaign_is_scheduled_by_a_manager_of_its_branch_only(world, sms) -> 
             scheduled_at=at(SEND_DAY - timedelta(days=400), 10),
         )
     assert refused.value.field == "scheduled_at"
+
+
+def test_an_email_campaign_goes_to_the_addresses_on_file(world) -> None:
+    template = services.template_create(
+        code="m2-email", name="M2 e-mail", channel="email", actor=world.user("manager_wang")
+    )
+    version = services.template_version_propose(
+        template=template,
+        body=POLITE,
+        subject="{reference}",
+        actor=world.user("manager_wang"),
+        reason="Monthly.",
+    )
+    approval_decide(
+        request=version.approval,
+        approver=world.user("compliance_zhou"),
+        approve=True,
+        reason="Checked.",
+    )
+    version.refresh_from_db()
+    cases = late_cases(world.xh, 3)
+    for case in cases[:2]:
+        customer = case.customer
+        customer.email = f"{customer.external_id.lower()}@mail.example.cn"
+        customer.save(update_fields=["email"])
+    campaign = services.campaign_create(
+        actor=world.user("manager_wang"),
+        name="M2 e-mail",
+        version=version,
+        buckets=["M2"],
+        scheduled_at=at(SEND_DAY, 10),
+    )
+    campaign = services.campaign_run(campaign=campaign, at=at(SEND_DAY, 10))
+    failed = CampaignMessage.objects.filter(campaign=campaign, status="failed")
+    assert [(m.case_id, m.error) for m in failed] == [(cases[2].pk, "no_address")]
+    assert campaign.sent == 2
