@@ -30,6 +30,7 @@ from doorstep.compliance.proposals import checked_moment
 from doorstep.core.errors import DomainError
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.services import ledger_append
+from doorstep.plans.services import promise_take
 from doorstep.staff.models import StaffMember
 from doorstep.staff.selectors import staff_for
 from doorstep.visits import services
@@ -40,6 +41,7 @@ from doorstep.visits.selectors import VisitAction, visit_get
 MAX_BATCH = 500
 CLOCK_SKEW = timedelta(minutes=10)
 CASE_CLOSED = "CASE-CLOSED"
+PROMISE_NOT_TAKEN = "PROMISE-NOT-TAKEN"
 VISIT_INACTIVE = "VISIT-INACTIVE"
 SHA256 = re.compile(r"[0-9a-f]{64}")
 EVIDENCE_TYPES = ("photo", "audio", "signature")
@@ -236,7 +238,9 @@ def _apply(item: Item, visit: Visit, user: Any) -> _Applied:
             if status in BEFORE_DOOR:
                 raise _early(item.kind)
             payload = {"amount": f"{amount:.2f}", "due_on": due.isoformat()}
-            return _Applied(payload, [] if status in AT_DOOR | AFTER_DOOR else [VISIT_INACTIVE])
+            if status not in AT_DOOR | AFTER_DOOR:
+                return _Applied(payload, [VISIT_INACTIVE])
+            return _promise_taken(visit, user, amount, due, day, payload)
         case FieldRecord.Kind.EVIDENCE:
             kind = data.get("type")
             if kind not in EVIDENCE_TYPES:
@@ -273,7 +277,29 @@ def _apply(item: Item, visit: Visit, user: Any) -> _Applied:
             return _Applied(payload, [])
 
 
+def _promise_taken(
+    visit: Visit, user: Any, amount: Decimal, due: date, day: date, payload: dict[str, Any]
+) -> _Applied:
+    """The promise made at the door goes on the case through the plans app (which moves a case
+    being worked to "promised" and judges the promise when it falls due). If the plans app
+    refuses it (beyond its term, more than owed, the case closed), the record is still kept and
+    flagged with the reason, so the agent's manager can take it up."""
+    try:
+        with transaction.atomic():
+            promise = promise_take(
+                case=visit.case, amount=amount, due_on=due, channel="visit", actor=user, on=day
+            )
+    except DomainError as error:
+        return _Applied({**payload, "not_taken": error.message}, [PROMISE_NOT_TAKEN])
+    return _Applied({**payload, "promise": promise.pk}, [])
+
+
 def _messages(flags: Sequence[str]) -> str:
+    if PROMISE_NOT_TAKEN in flags:
+        return _(
+            "Your record is kept, but the promise could not be put on the case; your manager "
+            "will see why."
+        )
     if CASE_CLOSED in flags:
         return _(
             "The case was closed while you were offline. Your record is kept and your manager "

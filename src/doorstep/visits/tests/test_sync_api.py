@@ -5,14 +5,17 @@ about a closed case, refused with a clear error when invalid — and never silen
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from doorstep.cases.models import Case
 from doorstep.cases.services import case_transition
 from doorstep.compliance.models import ContactEvent
 from doorstep.ledger.selectors import entry_list
+from doorstep.plans.models import Promise
 from doorstep.visits.models import FieldRecord, Visit
 from doorstep.visits.tests.conftest import at
 
@@ -260,3 +263,30 @@ def test_the_day_carries_each_visit_with_its_envelope_and_briefing(li, scheduled
     ]
     assert item["briefing"]["owed"]["past_due"] == "2000.00"
     assert "330106" not in str(body)
+
+
+def test_a_promise_at_the_door_goes_on_the_case_through_the_plans_app(li, scheduled) -> None:  # type: ignore[no-untyped-def]
+    visit = scheduled()
+    sync(li, a_day(visit))
+    promise = Promise.objects.get(case=visit.case)
+    assert (promise.amount, promise.due_on.isoformat(), promise.channel) == (
+        Decimal("1000.00"),
+        "2026-07-10",
+        "visit",
+    )
+    assert Case.objects.get(pk=visit.case_id).status == "promised"
+    stored = FieldRecord.objects.get(visit=visit, kind="promise")
+    assert stored.payload["promise"] == promise.pk
+
+
+def test_a_promise_the_plans_app_refuses_is_kept_and_flagged_with_why(li, scheduled) -> None:  # type: ignore[no-untyped-def]
+    visit = scheduled()
+    too_late = record(visit, "promise", 3, at(10, 31), amount="1000.00", due_on="2026-08-20")
+    records = [*a_day(visit)[:2], too_late]
+    body = sync(li, records)
+    answer = body["results"][2]
+    assert (answer["status"], answer["flags"]) == ("flagged", ["PROMISE-NOT-TAKEN"])
+    stored = FieldRecord.objects.get(visit=visit, kind="promise")
+    assert stored.payload["due_on"] == "2026-08-20"
+    assert stored.payload["not_taken"]
+    assert not Promise.objects.filter(case=visit.case).exists()
