@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from doorstep.access.matrix import REVEALED_CATEGORIES
 from doorstep.access.services import reveal_record
 from doorstep.core.errors import DomainError
-from doorstep.portfolio.models import Account, Customer
+from doorstep.ledger.services import ledger_append
+from doorstep.portfolio.models import Account, Customer, Phone
 from doorstep.portfolio.selectors import CustomerProfile, customer_profile
 
 REVEALED_FIELDS = ["national_id", "phones"]
@@ -51,3 +52,29 @@ def personal_data_reveal(
         categories=REVEALED_CATEGORIES,
     )
     return customer_profile(customer=customer, accounts=accounts, revealed=True)
+
+
+def phone_verification_set(
+    *, phone: Phone, status: str, actor: Any, subject: dict[str, str | int], source: dict[str, Any]
+) -> bool:
+    """Record what a contact taught about a number (verified, wrong number, disconnected): the
+    one place it changes, ledgered with where it was learnt (``source``, e.g. the call). Returns
+    whether anything changed."""
+    if status not in Phone.Verification.values:
+        raise DomainError(
+            "invalid_choice",
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Phone.Verification.values)},
+            field="verification",
+        )
+    if phone.verification == status:
+        return False
+    previous = phone.verification
+    Phone.objects.filter(pk=phone.pk).update(verification=status)
+    phone.verification = status
+    ledger_append(
+        kind="phone.verification_changed",
+        actor=actor,
+        subject={**subject, "phone": phone.pk},
+        record={"from": previous, "to": status, **source},
+    )
+    return True

@@ -49,6 +49,7 @@ from doorstep.oversight.models import ApprovalRequest
 from doorstep.oversight.services import approval_request
 from doorstep.plans import services as plan_services
 from doorstep.portfolio.models import Account, Address, Customer, Phone
+from doorstep.portfolio.services import phone_verification_set
 from doorstep.remote import allocation, quality, worklist
 from doorstep.remote.channels import dialer, gateway
 from doorstep.remote.models import (
@@ -378,18 +379,14 @@ def _reminder_at(due_on: date, taken_on: date) -> datetime:
 
 
 def _phone_verified(call: Call, status: str, actor: Any) -> None:
-    phone = call.phone
-    if phone is None or phone.verification == status:
-        return
-    previous = phone.verification
-    Phone.objects.filter(pk=phone.pk).update(verification=status)
-    phone.verification = status
-    ledger_append(
-        kind="phone.verification_changed",
-        actor=actor,
-        subject={"case": call.case.reference, "phone": phone.pk},
-        record={"from": previous, "to": status, "call": call.pk},
-    )
+    if call.phone is not None:
+        phone_verification_set(
+            phone=call.phone,
+            status=status,
+            actor=actor,
+            subject={"case": call.case.reference},
+            source={"call": call.pk},
+        )
 
 
 @transaction.atomic
