@@ -25,6 +25,9 @@ class Category(StrEnum):
     SCORING = "scoring"  # credit and collection scores
     COMPLAINTS = "complaints"  # complainants' identities and their complaints
     REPORTS = "reports"  # aggregated figures (dashboards), no single person
+    # Files the bank hands over by law or contract with full identities: the credit-bureau
+    # file, a debt sale's transfer file.
+    STATUTORY = "statutory"
     ACCESS_LOG = "access_log"  # who read or exported personal data, and the alerts
 
 
@@ -93,6 +96,7 @@ MATRIX: dict[str, dict[Category, frozenset[Action]]] = {
         },
         # Finance works the numbers; it never needs to reach the person.
         FINANCE_SPECIALIST: {
+            C.STATUTORY: {R, X},
             C.IDENTITY: {R},
             C.CONTACT: {R},
             C.FINANCIAL: {R},
@@ -122,6 +126,7 @@ MATRIX: dict[str, dict[Category, frozenset[Action]]] = {
             C.COMPLAINTS: {R},
             C.REPORTS: {R, X},
             C.ACCESS_LOG: {R, E},
+            C.STATUTORY: {R, X},
         },
         # Auditors sample records; they never need the values themselves.
         INTERNAL_AUDITOR: {
@@ -139,6 +144,7 @@ MATRIX: dict[str, dict[Category, frozenset[Action]]] = {
         HEAD_OFFICE_ADMIN: {
             **_MANAGER,
             C.COMPLAINTS: {R, V, E},
+            C.STATUTORY: {R, X},
         },
         # An outside agency works only the cases placed with it, with the minimum: how to reach
         # the debtor (masked), what is owed, and its own notes; never the ID number, never a
@@ -210,6 +216,7 @@ CATEGORY_TITLES = {
     Category.SCORING: "credit and collection scores",
     Category.COMPLAINTS: "complaints and complainants",
     Category.REPORTS: "reports (aggregated figures)",
+    Category.STATUTORY: "statutory files (credit-bureau file, debt-sale transfer file)",
     Category.ACCESS_LOG: "access log and alerts",
 }
 LETTERS = {Action.READ: "R", Action.REVEAL: "V", Action.EXPORT: "X", Action.EDIT: "E"}

@@ -263,7 +263,12 @@ def sales_transfer(
     sale = Sale.objects.filter(reference=reference).first()
     if sale is None or staff_in(request.user, REGISTER_ROLES) is None:
         raise Http404
-    transfer = sales.sale_transfer(actor=request.user, sale=sale, file_format=file_format)
+    transfer = sales.sale_transfer(
+        actor=request.user,
+        sale=sale,
+        file_format=file_format,
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
     content_type = "text/csv" if file_format == "csv" else "application/json"
     response = HttpResponse(transfer.content, content_type=f"{content_type}; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{transfer.name}"'

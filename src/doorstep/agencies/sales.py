@@ -26,6 +26,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.access.matrix import Category
+from doorstep.access.services import export_record
 from doorstep.agencies.models import Buyer, Placement, Sale, SaleItem
 from doorstep.agencies.selectors import REGISTER_ROLES, staff_in
 from doorstep.agencies.services import AgencyRefused, _recall
@@ -188,7 +190,14 @@ def _render(rows: list[dict[str, Any]], file_format: str) -> bytes:
 
 
 @transaction.atomic
-def sale_transfer(*, actor: Any, sale: Sale, file_format: str = "csv") -> TransferFile:
+def sale_transfer(
+    *,
+    actor: Any,
+    sale: Sale,
+    file_format: str = "csv",
+    remote_addr: str | None = None,
+    channel: str = "api",
+) -> TransferFile:
     """Hand the sale over: recall any agency placement of the sold cases, send each debtor the
     notice of assignment through the compliance gate, build the transfer file with only the
     fields each debtor's consent allows, and ledger its hash. Once only."""
@@ -243,5 +252,14 @@ def sale_transfer(*, actor: Any, sale: Sale, file_format: str = "csv") -> Transf
             "notices_sent": sum(1 for item in items if item.notice_sent_at),
         },
         at=now,
+    )
+    export_record(
+        user=actor,
+        category=Category.STATUTORY,
+        what=f"debt-sale transfer file {sale.reference}",
+        filters={"sale": sale.reference, "format": file_format},
+        rows=len(rows),
+        remote_addr=remote_addr,
+        channel=channel,
     )
     return TransferFile(sale, f"{sale.reference}.{file_format}", content, digest)

@@ -52,7 +52,12 @@ def files_generate(request: HttpRequest, payload: GenerateIn) -> Status[ReportFi
 def files_content(request: HttpRequest, file_id: FileId) -> HttpResponse:
     """The file as sent (UTF-8 CSV, layout DSB1, docs/bureau.md)."""
     report = selectors.file_get(user=request.user, pk=file_id)
-    services.report_downloaded(report=report, actor=request.user, channel="api")
+    services.report_downloaded(
+        report=report,
+        actor=request.user,
+        channel="api",
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
     response = HttpResponse(report.content.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
     return response

@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from doorstep.access.matrix import Category
+from doorstep.access.services import export_record
 from doorstep.bureau import layout
 from doorstep.bureau.models import Certificate, Correction, ReportFile
 from doorstep.cases import delinquency
@@ -180,9 +182,21 @@ def report_generate(*, month: str, actor: Any, as_of: date | None = None) -> Rep
 
 
 @transaction.atomic
-def report_downloaded(*, report: ReportFile, actor: Any, channel: str) -> None:
-    """The file holds full names and ID numbers: every download is ledgered (who, which file,
-    web or API)."""
+def report_downloaded(
+    *, report: ReportFile, actor: Any, channel: str, remote_addr: str | None = None
+) -> None:
+    """The file holds full names and ID numbers: every download is checked against the
+    permission matrix and logged in the access log (who, which file, from where), and
+    ledgered."""
+    export_record(
+        user=actor,
+        category=Category.STATUTORY,
+        what=f"credit-bureau file {report.month} v{report.version}",
+        filters={"month": report.month, "version": report.version},
+        rows=report.data_rows,
+        remote_addr=remote_addr,
+        channel=channel,
+    )
     ledger_append(
         kind="bureau.file_downloaded",
         actor=actor,

@@ -65,7 +65,12 @@ def generate_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def download_view(request: HttpRequest, pk: int) -> HttpResponse:
     report = selectors.file_get(user=request.user, pk=pk)
-    services.report_downloaded(report=report, actor=request.user, channel="web")
+    services.report_downloaded(
+        report=report,
+        actor=request.user,
+        channel="web",
+        remote_addr=request.META.get("REMOTE_ADDR"),
+    )
     response = HttpResponse(report.content.encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{report.filename}"'
     response["X-Content-SHA256"] = report.sha256

@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from doorstep.access.models import ExportRecord
 from doorstep.agencies import sales, services
 from doorstep.agencies.models import Placement, SaleItem
 from doorstep.agencies.rules import PlacementRules
@@ -64,6 +65,12 @@ def test_the_transfer_file_carries_personal_data_only_with_separate_consent(
     assert transfer.sha256 in entry.data
     sale.refresh_from_db()
     assert sale.file_sha256 == transfer.sha256
+    logged = ExportRecord.objects.get()
+    assert (logged.category, logged.rows, logged.user) == (
+        "statutory",
+        3,
+        aw.world.user("admin"),
+    )
 
 
 def test_every_debtor_is_sent_a_notice_decided_by_the_compliance_gate(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from doorstep.access.models import ExportRecord
 from doorstep.bureau import layout
 from doorstep.bureau.models import ReportFile
 from doorstep.bureau.services import certificate_issue
@@ -28,6 +29,8 @@ def test_compliance_generates_and_downloads_the_month_file(client, world) -> Non
     parsed = layout.parse(download.content.decode("utf-8"))
     assert len(parsed.data) == 2
     assert LedgerEntry.objects.filter(kind="bureau.file_downloaded").count() == 1
+    logged = ExportRecord.objects.get()  # the access log's export list, with where from
+    assert (logged.category, logged.rows, logged.remote_addr) == ("statutory", 2, "127.0.0.1")
     api = client.get("/api/v1/bureau/files").json()
     assert [(f["month"], f["data_rows"]) for f in api] == [("2026-06", 2)]
 
