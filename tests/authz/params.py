@@ -26,6 +26,7 @@ API_PARAMS = {
     "alert_id": "alert",
     "template_id": "template",
     "flag_id": "flag",
+    "record_id": "missing_uuid",
 }
 
 # Where one operation's parameter names a different kind of object than the name says elsewhere.
@@ -59,6 +60,7 @@ WEB_PARAMS: dict[str, dict[str, str]] = {
     "plans:agreement_pdf": {"pk": "plan"},
     "plans:letter_pdf": {"pk": "letter"},
     "visits:report_pdf": {"pk": "visit"},
+    "visits:evidence_file": {"pk": "visit", "record": "missing_uuid"},
     "plans:agreement": {"pk": "plan"},
     "assistant:task_done": {"pk": "missing"},
     "planning:detail": {"pk": "missing"},

@@ -117,6 +117,7 @@ WEB_RULES: dict[str, Rule] = {
     "visits:briefing": BANK_STAFF - {PA},
     "visits:report": BANK_STAFF - {PA},
     "visits:report_pdf": BANK_STAFF - {PA},
+    "visits:evidence_file": UNBUILT,  # no evidence file in the world
     "plans:policies": {CM, CO, IA, HO},
     "plans:case_panel": BANK_STAFF,
     "plans:offer": {FA, PA, CM, BA, LS, HO},
@@ -270,6 +271,7 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/visits/{visit_id}/report/sign-off": {CM, BA, HO},
     "GET /api/v1/field/day": STAFF,
     "POST /api/v1/field/sync": STAFF,
+    "POST /api/v1/field/records/{record_id}/file": UNBUILT,  # no record in the world
     "POST /api/v1/assistant/ask": EVERYONE,
     "POST /api/v1/assistant/conversations": EVERYONE,
     "POST /api/v1/assistant/messages": NOBODY,  # DEBTOR: a debtor's token

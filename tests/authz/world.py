@@ -175,6 +175,7 @@ def _objects(world: World) -> dict[str, Any]:
         "report_format": "csv",
         "ledger_index": 0,
         "missing": 2_000_000_000,
+        "missing_uuid": "00000000-0000-4000-8000-000000000000",
         "_now": timezone.now(),
         "_time": time(10),
     }

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from doorstep.core.testing import make_staff
 from doorstep.ledger.selectors import entry_list
 from doorstep.staff.models import Role
-from doorstep.visits.models import FieldRecord, Visit
+from doorstep.visits.models import EvidenceFile, FieldRecord, Visit
 from doorstep.visits.services import visit_propose, visit_schedule
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -155,6 +155,11 @@ def test_a_day_captured_offline_survives_a_reload_and_syncs_exactly_once(phone, 
     page.click("#sync-now")
     waiting(page, 0)
     assert_held_once(visit)
+    # The photo's and the signature's files follow their records, each matching its hash.
+    page.wait_for_function("document.body.dataset.syncing === 'false'")
+    files = EvidenceFile.objects.filter(record__visit=visit).select_related("record")
+    assert sorted(f.record.payload["type"] for f in files) == ["photo", "signature"]
+    assert all(f.sha256 == f.record.payload["sha256"] for f in files)
 
 
 def test_a_sync_cut_off_by_the_network_is_finished_without_duplicates(phone, visit) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ caller's scope, 403 for an action the role may not take), every write is one ser
 No ``from __future__ import annotations`` here: Ninja reads the signatures at import time.
 """
 
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -17,7 +18,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, File, Path, Query, Router, Schema
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -33,6 +35,7 @@ from doorstep.visits.models import Visit
 from doorstep.visits.selectors import (
     BoardRow,
     VisitAction,
+    field_record_for_upload,
     mask_name,
     visit_board,
     visit_briefing,
@@ -411,3 +414,28 @@ def field_sync_batch(request: HttpRequest, payload: SyncIn) -> dict[str, Any]:
     for answer in answers:
         counts[answer.status] += 1
     return {"results": answers, **counts}
+
+
+class EvidenceFileOut(Schema):
+    id: str
+    sha256: str
+    bytes: int
+
+
+@router.post(
+    "/field/records/{record_id}/file", response={200: EvidenceFileOut, 201: EvidenceFileOut}
+)
+def field_evidence_upload(
+    request: HttpRequest, record_id: uuid.UUID, file: File[UploadedFile]
+) -> Status[dict[str, Any]]:
+    """The photo or signature behind an evidence record already synced: accepted only if it
+    hashes to the record's SHA-256; sending it again answers 200 and changes nothing."""
+    record = field_record_for_upload(user=request.user, client_uuid=record_id)
+    stored, created = services.evidence_file_store(
+        record=record,
+        data=file.read(),
+        content_type=file.content_type or "",
+        actor=request.user,
+    )
+    body = {"id": str(record.client_uuid), "sha256": stored.sha256, "bytes": stored.size}
+    return Status(201 if created else 200, body)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doorstep.cases.models import Case
 from doorstep.core.fields import latitude_field, longitude_field
-from doorstep.keys.fields import EncryptedCharField, EncryptedJSONField
+from doorstep.keys.fields import EncryptedCharField, EncryptedJSONField, EncryptedTextField
 from doorstep.portfolio.models import Address
 from doorstep.staff.models import Branch, StaffMember
 from doorstep.visits.lifecycle import AbortReason, Outcome, Status
@@ -212,3 +212,28 @@ class FieldRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client_uuid} {self.kind}"
+
+
+class EvidenceFile(models.Model):
+    """The photo or signature behind an evidence record, uploaded after the record synced.
+
+    The record carries the SHA-256 the phone computed when it was taken; the file is accepted
+    only if it hashes to the same value, so what is stored is what was captured. The bytes are
+    kept encrypted at rest (base64 inside the ciphertext), like every personal field."""
+
+    record = models.OneToOneField(FieldRecord, on_delete=models.PROTECT, related_name="file")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    size = models.PositiveIntegerField(_("bytes"))
+    content_type = models.CharField(_("type"), max_length=40)
+    content = EncryptedTextField(_("content"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.sha256[:12]}"

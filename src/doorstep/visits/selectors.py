@@ -7,6 +7,7 @@ an action the role may not take on a visit in scope answers 403.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -29,7 +30,7 @@ from doorstep.portfolio.models import Account, Guarantor, Payment, Phone
 from doorstep.staff.models import Role, StaffMember
 from doorstep.staff.selectors import BRANCH_ROLES, staff_for
 from doorstep.visits.lifecycle import AbortReason, Outcome, Status
-from doorstep.visits.models import FieldRecord, Visit
+from doorstep.visits.models import EvidenceFile, FieldRecord, Visit
 from doorstep.visits.outline import (
     CONTINGENCIES,
     EMERGENCY_NUMBER,
@@ -368,3 +369,27 @@ def visit_tracing(visit: Visit) -> dict[str, Any]:
         }
     )
     return {"unreachable": debtor_unreachable(case.pk), "tasks": tasks}
+
+
+def field_record_for_upload(*, user: Any, client_uuid: Any) -> FieldRecord:
+    """An evidence record of a visit ``user`` works in the field (404 otherwise)."""
+    record = (
+        FieldRecord.objects.select_related("visit__case").filter(client_uuid=client_uuid).first()
+    )
+    if record is None:
+        raise Http404
+    visit_get(user=user, pk=record.visit_id, action=VisitAction.FIELD)
+    return record
+
+
+def evidence_file(*, user: Any, visit_pk: int, client_uuid: Any) -> tuple[EvidenceFile, bytes]:
+    """The file behind one evidence record of a visit ``user`` may see, decrypted."""
+    visit = visit_get(user=user, pk=visit_pk)
+    found = (
+        EvidenceFile.objects.select_related("record")
+        .filter(record__visit=visit, record__client_uuid=client_uuid)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found, base64.b64decode(found.content)

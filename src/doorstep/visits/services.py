@@ -11,6 +11,8 @@ flagged rather than refused.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -39,7 +41,13 @@ from doorstep.staff.models import Role, StaffMember
 from doorstep.visits import lifecycle, risk
 from doorstep.visits.envelope import FAR_METRES, Envelope, check_moment, distance_m, narrowest
 from doorstep.visits.lifecycle import AbortReason, Outcome, Status
-from doorstep.visits.models import STATUS_LABELS, FieldRecord, Visit, VisitTransition
+from doorstep.visits.models import (
+    STATUS_LABELS,
+    EvidenceFile,
+    FieldRecord,
+    Visit,
+    VisitTransition,
+)
 
 APPROVAL_KIND = "visits.high_risk"
 REASON_MAX = 500
@@ -662,3 +670,56 @@ def visit_report_sign_off(*, visit: Visit, actor: Any) -> Visit:
         record={"report_hash": content_hash(report["fingerprint"])},
     )
     return visit
+
+
+EVIDENCE_MAX_BYTES = 8 * 1024 * 1024
+EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+@transaction.atomic
+def evidence_file_store(
+    *, record: FieldRecord, data: bytes, content_type: str, actor: Any
+) -> tuple[EvidenceFile, bool]:
+    """Keep the file behind an evidence record (a photo, a signature) if it is the one the
+    phone hashed when it was taken. Sending the same file again changes nothing (``False``);
+    another file for the same record is a conflict. Ledgered with its digest."""
+    if record.kind != FieldRecord.Kind.EVIDENCE:
+        raise DomainError("not_evidence", _("Only an evidence record takes a file."), field="id")
+    if content_type not in EVIDENCE_TYPES:
+        raise DomainError(
+            "invalid_type",
+            _("Send a JPEG, PNG or WebP image."),
+            field="file",
+        )
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise DomainError(
+            "too_large",
+            _("The file is larger than %(mb)s MB.") % {"mb": EVIDENCE_MAX_BYTES // 1024 // 1024},
+            field="file",
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != record.payload.get("sha256"):
+        raise DomainError(
+            "hash_mismatch",
+            _("This is not the file the phone recorded: its SHA-256 differs."),
+            field="file",
+        )
+    stored = EvidenceFile.objects.filter(record=record).first()
+    if stored is not None:
+        return stored, False
+    evidence = EvidenceFile.objects.create(
+        record=record,
+        sha256=digest,
+        size=len(data),
+        content_type=content_type,
+        content=base64.b64encode(data).decode("ascii"),
+        uploaded_by=actor,
+        uploaded_at=timezone.now(),
+    )
+    ledger_append(
+        kind="visit.evidence_file",
+        actor=actor,
+        subject={"case": record.visit.case.reference, "visit": record.visit_id},
+        record={"id": str(record.client_uuid), "sha256": digest, "bytes": len(data)},
+    )
+    return evidence, True

@@ -12,4 +12,5 @@ urlpatterns = [
     path("visits/<int:pk>/briefing/", views.briefing_page, name="briefing"),
     path("visits/<int:pk>/report/", views.report_page, name="report"),
     path("visits/<int:pk>/report.pdf", views.report_pdf_page, name="report_pdf"),
+    path("visits/<int:pk>/evidence/<uuid:record>/", views.evidence_file_page, name="evidence_file"),
 ]

@@ -7,6 +7,7 @@ here and handed to the script as JSON, so the one catalogue covers the app too.
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -32,6 +33,7 @@ from doorstep.visits.report_pdf import visit_report_pdf
 from doorstep.visits.selectors import (
     OVERDUE_GRACE,
     VisitAction,
+    evidence_file,
     visit_board,
     visit_briefing,
     visit_can,
@@ -123,6 +125,10 @@ def field_app(request: HttpRequest) -> HttpResponse:
             "config": {
                 "day_url": reverse("api:field_day"),
                 "sync_url": reverse("api:field_sync_batch"),
+                "upload_url": reverse(
+                    "api:field_evidence_upload",
+                    kwargs={"record_id": "00000000-0000-0000-0000-000000000000"},
+                ),
                 "sw_url": reverse("visits:service_worker"),
                 "far_metres": FAR_METRES,
                 "overdue_grace_minutes": int(OVERDUE_GRACE.total_seconds() // 60),
@@ -195,6 +201,16 @@ def report_page(request: HttpRequest, pk: int) -> HttpResponse:
         "visits/report.html",
         {"report": visit_report(visit), "visit": visit, "can_sign": signable},
     )
+
+
+@login_required
+def evidence_file_page(request: HttpRequest, pk: int, record: uuid.UUID) -> HttpResponse:
+    """The photo or signature behind an evidence record, for whoever may see the visit."""
+    found, data = evidence_file(user=request.user, visit_pk=pk, client_uuid=record)
+    response = HttpResponse(data, content_type=found.content_type)
+    response["Content-Disposition"] = f'inline; filename="evidence-{found.sha256[:12]}"'
+    response["X-Content-SHA256"] = found.sha256
+    return response
 
 
 @login_required

@@ -4,11 +4,15 @@ about a closed case, refused with a clear error when invalid — and never silen
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
 from doorstep.cases.models import Case
@@ -16,7 +20,7 @@ from doorstep.cases.services import case_transition
 from doorstep.compliance.models import ContactEvent
 from doorstep.ledger.selectors import entry_list
 from doorstep.plans.models import Promise
-from doorstep.visits.models import FieldRecord, Visit
+from doorstep.visits.models import EvidenceFile, FieldRecord, Visit
 from doorstep.visits.tests.conftest import at
 
 SHA = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
@@ -290,3 +294,53 @@ def test_a_promise_the_plans_app_refuses_is_kept_and_flagged_with_why(li, schedu
     assert stored.payload["due_on"] == "2026-08-20"
     assert stored.payload["not_taken"]
     assert not Promise.objects.filter(case=visit.case).exists()
+
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"a photo of the door" * 50  # JPEG magic, then anything
+
+
+def upload(client: Client, record_id: str, data: bytes, content_type: str = "image/jpeg") -> Any:
+    return client.post(
+        f"/api/v1/field/records/{record_id}/file",
+        {"file": SimpleUploadedFile("photo.jpg", data, content_type=content_type)},
+    )
+
+
+def test_the_photo_behind_an_evidence_record_is_kept_encrypted_once(li, scheduled, world) -> None:  # type: ignore[no-untyped-def]
+    visit = scheduled()
+    digest = hashlib.sha256(PHOTO).hexdigest()
+    records = [*a_day(visit)[:3]]
+    records.append(
+        record(visit, "evidence", 4, at(10, 32), type="photo", sha256=digest, bytes=len(PHOTO))
+    )
+    sync(li, records)
+    first = upload(li, records[3]["id"], PHOTO)
+    assert first.status_code == 201, first.content
+    assert first.json() == {"id": records[3]["id"], "sha256": digest, "bytes": len(PHOTO)}
+    assert upload(li, records[3]["id"], PHOTO).status_code == 200  # again: nothing new
+    assert EvidenceFile.objects.count() == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM visits_evidencefile")
+        [stored] = cursor.fetchone()
+    assert base64.b64encode(PHOTO).decode() not in stored  # ciphertext at rest
+    assert entry_list(kind="visit.evidence_file").count() == 1
+
+    li.force_login(world.user("manager_wang"))
+    report = li.get(f"/field/visits/{visit.pk}/report/")
+    link = f"/field/visits/{visit.pk}/evidence/{records[3]['id']}/"
+    assert link in report.text
+    shown = li.get(link)
+    assert (shown.status_code, shown["Content-Type"], shown.content) == (200, "image/jpeg", PHOTO)
+    li.force_login(world.user("manager_liu"))  # another branch
+    assert li.get(link).status_code == 404
+
+
+def test_a_file_that_is_not_the_one_recorded_is_refused_naming_it(li, scheduled) -> None:  # type: ignore[no-untyped-def]
+    visit = scheduled()
+    records = a_day(visit)  # its photo record carries another hash
+    sync(li, records)
+    refused = upload(li, records[3]["id"], PHOTO)
+    assert refused.status_code == 400
+    assert "file" in refused.json()["error"]["fields"]
+    assert upload(li, records[1]["id"], PHOTO).status_code == 400  # an outcome takes no file
+    assert not EvidenceFile.objects.exists()

@@ -148,10 +148,35 @@
         }
         await Store.putMany(answered);
       }
+      await uploadFiles();
     } finally {
       syncing = false;
       await renderSync();
       document.body.dataset.syncing = "false";
+    }
+  }
+
+  /* After its record is stored, a photo's or signature's file goes up on its own; the server
+     keeps it only if it hashes to the record's SHA-256. A failed upload is tried again at the
+     next sync; the blob stays on the phone either way. */
+  async function uploadFiles() {
+    const owed = (await Store.allRecords()).filter((record) =>
+      record.blob && !record.uploaded && ["stored", "flagged", "duplicate"].includes(record.state));
+    for (const record of owed) {
+      const form = new FormData();
+      form.append("file", record.blob, `${record.id}`);
+      let response;
+      try {
+        response = await fetch(CONFIG.upload_url.replace("00000000-0000-0000-0000-000000000000", record.id), {
+          method: "POST", credentials: "same-origin", headers: { "X-CSRFToken": csrfToken() }, body: form,
+        });
+      } catch (error) {
+        return;  // offline again: the next sync tries the rest
+      }
+      if (response.ok) {
+        record.uploaded = true;
+        await Store.put(record);
+      }
     }
   }
 
