@@ -204,9 +204,10 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The field app takes photos, the position and (told to the debtor) a recording of the talk.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(self), geolocation=(self), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=()"
+    "microphone=(self), payment=(), usb=()"
 )
 # Two-factor sign-in for staff: on unless DEBUG; outside production the printed demo logins
 # are exempt (doorstep.signin.policy).

@@ -213,3 +213,25 @@ def test_a_team_at_the_door_too_long_is_asked_whether_it_is_safe(phone, visit) -
     expect(page.locator("#overdue")).to_be_visible()
     page.click("#i-am-safe")
     expect(page.locator("#overdue")).to_have_count(0)
+
+
+def test_a_recording_at_the_door_is_kept_and_its_file_follows(phone, visit) -> None:  # type: ignore[no-untyped-def]
+    page = phone(10, 15)
+    page.click(f".stop[data-visit='{visit.pk}'] a")
+    page.click("#check-in-button")
+    expect(page.locator("#door")).to_be_visible()
+    expect(page.locator("#record-audio")).to_be_disabled()  # not before the debtor is told
+    page.check("#audio-informed")
+    page.click("#record-audio")
+    expect(page.locator("#audio-status")).to_have_text("正在录音。")
+    page.wait_for_timeout(1200)
+    page.click("#record-audio")
+    expect(page.locator("#audio-status")).to_contain_text("SHA-256")
+    page.click("#sync-now")
+    waiting(page, 0)
+    page.wait_for_function("document.body.dataset.syncing === 'false'")
+    record = FieldRecord.objects.get(visit=visit, kind="evidence")
+    assert record.payload["type"] == "audio"
+    stored = EvidenceFile.objects.get(record=record)
+    assert stored.sha256 == record.payload["sha256"]
+    assert stored.content_type.startswith("audio/")

@@ -672,8 +672,16 @@ def visit_report_sign_off(*, visit: Visit, actor: Any) -> Visit:
     return visit
 
 
-EVIDENCE_MAX_BYTES = 8 * 1024 * 1024
-EVIDENCE_TYPES = {"image/jpeg", "image/png", "image/webp"}
+EVIDENCE_MAX_BYTES = 16 * 1024 * 1024
+EVIDENCE_MIME_TYPES = {
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "audio/webm",
+    "audio/ogg",
+    "audio/mp4",
+    "audio/mpeg",
+}
 
 
 @transaction.atomic
@@ -685,10 +693,10 @@ def evidence_file_store(
     another file for the same record is a conflict. Ledgered with its digest."""
     if record.kind != FieldRecord.Kind.EVIDENCE:
         raise DomainError("not_evidence", _("Only an evidence record takes a file."), field="id")
-    if content_type not in EVIDENCE_TYPES:
+    if content_type.split(";")[0] not in EVIDENCE_MIME_TYPES:
         raise DomainError(
             "invalid_type",
-            _("Send a JPEG, PNG or WebP image."),
+            _("Send a JPEG, PNG or WebP image, or a WebM, Ogg, MP4 or MP3 recording."),
             field="file",
         )
     if len(data) > EVIDENCE_MAX_BYTES:
@@ -711,7 +719,7 @@ def evidence_file_store(
         record=record,
         sha256=digest,
         size=len(data),
-        content_type=content_type,
+        content_type=content_type.split(";")[0],
         content=base64.b64encode(data).decode("ascii"),
         uploaded_by=actor,
         uploaded_at=timezone.now(),

@@ -90,6 +90,12 @@ def _strings() -> dict[str, str]:
         "note": _("Note"),
         "save_note": _("Save note"),
         "photo": _("Photo"),
+        "audio": _("Recording"),
+        "audio_start": _("Record the conversation"),
+        "audio_stop": _("Stop recording"),
+        "audio_tell": _("Recording."),
+        "audio_informed": _("I have told the debtor that the conversation is recorded"),
+        "audio_unavailable": _("This phone cannot record here."),
         "photo_saved": _("Kept on this phone, SHA-256 %(hash)s"),
         "overdue": _(
             "You have been at the door longer than expected. Are you safe? Your supervisor "

@@ -50,7 +50,7 @@ def test_pages_carry_the_security_headers(client) -> None:
     assert response["Referrer-Policy"] == "same-origin"
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert "camera=(self)" in response["Permissions-Policy"]
-    assert "microphone=()" in response["Permissions-Policy"]
+    assert "microphone=(self)" in response["Permissions-Policy"]
 
 
 def test_the_api_carries_them_too(client) -> None:

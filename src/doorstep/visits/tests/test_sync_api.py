@@ -344,3 +344,22 @@ def test_a_file_that_is_not_the_one_recorded_is_refused_naming_it(li, scheduled)
     assert "file" in refused.json()["error"]["fields"]
     assert upload(li, records[1]["id"], PHOTO).status_code == 400  # an outcome takes no file
     assert not EvidenceFile.objects.exists()
+
+
+def test_a_recording_is_taken_as_audio(li, scheduled) -> None:  # type: ignore[no-untyped-def]
+    visit = scheduled()
+    audio = b"\x1aE\xdf\xa3" + b"webm" * 200
+    evidence = record(
+        visit,
+        "evidence",
+        4,
+        at(10, 32),
+        type="audio",
+        sha256=hashlib.sha256(audio).hexdigest(),
+        bytes=len(audio),
+        debtor_informed=True,
+    )
+    sync(li, [*a_day(visit)[:3], evidence])
+    answer = upload(li, evidence["id"], audio, content_type="audio/webm;codecs=opus")
+    assert answer.status_code == 201, answer.content
+    assert EvidenceFile.objects.get().content_type == "audio/webm"

@@ -311,7 +311,7 @@
         flash(S.saved);
       } }, S.save_note));
     photo.addEventListener("change", () => keepPhoto(visit, photo));
-    door.append(signaturePad(visit));
+    door.append(signaturePad(visit), audioRecorder(visit));
 
     view.replaceChildren(
       overduePrompt(visit, records, status),
@@ -437,6 +437,52 @@
       flash(fmt(S.photo_saved, { hash: hex.slice(0, 12) }));
     } }, S.save_signature);
     return el("div", {}, el("h3", {}, S.signature), canvas, save);
+  }
+
+  /* A recording of the conversation (the debtor is told first): kept with its SHA-256 like a
+     photo, the file uploaded after its record syncs. Phones without a microphone or
+     MediaRecorder show why instead. */
+  function audioRecorder(visit) {
+    const status = el("p", { id: "audio-status", class: "muted" });
+    if (!window.MediaRecorder || !navigator.mediaDevices?.getUserMedia) {
+      status.textContent = S.audio_unavailable;
+      return el("div", {}, el("h3", {}, S.audio), status);
+    }
+    let recorder = null;
+    let chunks = [];
+    const informed = el("input", { type: "checkbox", id: "audio-informed" });
+    const button = el("button", { type: "button", id: "record-audio", disabled: true }, S.audio_start);
+    informed.addEventListener("change", () => { button.disabled = !informed.checked; });
+    button.addEventListener("click", async () => {
+      if (recorder && recorder.state === "recording") {
+        recorder.stop();
+        return;
+      }
+      try {
+        const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+        recorder = new MediaRecorder(stream);
+      } catch (error) {
+        status.textContent = S.audio_unavailable;
+        return;
+      }
+      chunks = [];
+      recorder.addEventListener("dataavailable", (event) => chunks.push(event.data));
+      recorder.addEventListener("stop", async () => {
+        recorder.stream.getTracks().forEach((track) => track.stop());
+        const type = (recorder.mimeType || "audio/webm").split(";")[0];
+        const blob = new Blob(chunks, { type });
+        const hex = await sha256Hex(blob);
+        await capture(visit, "evidence",
+          { type: "audio", sha256: hex, bytes: blob.size, debtor_informed: true }, { blob });
+        button.textContent = S.audio_start;
+        status.textContent = fmt(S.photo_saved, { hash: hex.slice(0, 12) });
+      });
+      recorder.start();
+      button.textContent = S.audio_stop;
+      status.textContent = S.audio_tell;
+    });
+    return el("div", {}, el("h3", {}, S.audio),
+      el("label", { class: "check" }, informed, " ", S.audio_informed), button, status);
   }
 
   async function keepPhoto(visit, input) {
