@@ -235,3 +235,12 @@ def test_a_recording_at_the_door_is_kept_and_its_file_follows(phone, visit) -> N
     stored = EvidenceFile.objects.get(record=record)
     assert stored.sha256 == record.payload["sha256"]
     assert stored.content_type.startswith("audio/")
+
+
+def test_the_route_is_drawn_on_a_map_without_tiles_offline(phone, visit) -> None:  # type: ignore[no-untyped-def]
+    page = phone(10, 15)
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("body")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#route-map .leaflet-interactive").first).to_be_visible()
+    expect(page.locator("#route-map .stop-label")).to_have_count(1)

@@ -11,6 +11,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -49,12 +50,15 @@ SHELL_ASSETS = (
     "visits/field/queue.js",
     "visits/field/app.js",
     "visits/field/icon.svg",
+    "planning/leaflet/leaflet.css",
+    "planning/leaflet/leaflet.js",
 )
 
 
 def _strings() -> dict[str, str]:
     return {
         "today": _("Today's visits"),
+        "route_map": _("Map of today's route"),
         "none": _("No visits for this day."),
         "offline": _("Offline: records are kept on this phone."),
         "online": _("Online"),
@@ -137,6 +141,7 @@ def field_app(request: HttpRequest) -> HttpResponse:
                 ),
                 "sw_url": reverse("visits:service_worker"),
                 "far_metres": FAR_METRES,
+                "tiles": settings.DOORSTEP_TILE_URL,
                 "overdue_grace_minutes": int(OVERDUE_GRACE.total_seconds() // 60),
                 "emergency_number": EMERGENCY_NUMBER,
                 "statuses": {status.value: str(label) for status, label in STATUS_LABELS.items()},

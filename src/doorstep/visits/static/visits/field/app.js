@@ -223,9 +223,30 @@
           el("span", {}, visit.address),
           el("span", { class: "muted" }, arrival(visit), ` · ${CONFIG.statuses[status] ?? status}`)));
     });
+    const map = el("div", { id: "route-map", class: "route-map", "aria-label": S.route_map });
     view.replaceChildren(
       el("h1", {}, S.today, " ", day.day),
+      items.length ? map : "",
       items.length ? el("ol", { class: "route" }, items) : el("p", { class: "empty" }, S.none));
+    if (items.length) drawRoute(map);
+  }
+
+  /* The day's stops in route order on a map (Leaflet, served with the app). Tiles only when the
+     bank configures a tile server (DOORSTEP_TILE_URL) and the phone is online; without them
+     the route still draws, so the order and the distances are clear offline. */
+  function drawRoute(box) {
+    if (typeof L === "undefined") return;
+    const points = day.visits
+      .filter((v) => v.address_latitude !== null && v.address_longitude !== null)
+      .map((v, index) => ({ at: [Number(v.address_latitude), Number(v.address_longitude)],
+        n: v.route_position ?? index + 1 }));
+    if (!points.length) { box.hidden = true; return; }
+    const map = L.map(box, { zoomControl: false, attributionControl: Boolean(CONFIG.tiles) });
+    if (CONFIG.tiles && navigator.onLine) L.tileLayer(CONFIG.tiles, { maxZoom: 19 }).addTo(map);
+    points.forEach((p) => L.circleMarker(p.at, { radius: 9, color: "#2f6fb2", fillOpacity: 0.9 })
+      .addTo(map).bindTooltip(String(p.n), { permanent: true, direction: "center", className: "stop-label" }));
+    L.polyline(points.map((p) => p.at), { color: "#2f6fb2", weight: 3, opacity: 0.7 }).addTo(map);
+    map.fitBounds(points.map((p) => p.at), { padding: [24, 24], maxZoom: 16 });
   }
 
   /* The planned arrival when the route plan set one, and the window the envelope allows. */
