@@ -33,6 +33,7 @@ from doorstep.remote.models import (
     VulnerabilityFlag,
 )
 from doorstep.remote.selectors import (
+    MANAGERS,
     QueueItem,
     Trend,
     call_get,
@@ -42,6 +43,7 @@ from doorstep.remote.selectors import (
     queue,
     rules_in_force,
     run_get,
+    staff_in,
     template_get,
     template_list,
 )
@@ -113,6 +115,7 @@ def rules_list(request: HttpRequest) -> list[AllocationRule]:
 
 @router.post("/remote/allocation/rules", response={201: RuleOut})
 def rules_create(request: HttpRequest, payload: RuleIn) -> Status[AllocationRule]:
+    staff_in(request.user, MANAGERS)  # the role first: nobody else learns which ids exist
     team = Team.objects.filter(pk=payload.team_id).first()
     if team is None:
         raise DomainError("unknown_team", _("No team has that id."), field="team_id")
