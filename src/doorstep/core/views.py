@@ -10,6 +10,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 View = Callable[..., HttpResponse]
@@ -56,3 +58,13 @@ def login_required(view: View) -> View:
         return redirect_to_login(request.get_full_path())
 
     return guarded
+
+
+def case_panel_answer(
+    request: HttpRequest, case_pk: int, anchor: str, panel: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """After a write from a panel on the case file: htmx gets the panel back (``panel``), a
+    plain form post goes back to the case file at the panel's ``anchor``."""
+    if getattr(request, "htmx", False):
+        return panel()
+    return redirect(reverse("cases:detail", args=[case_pk]) + f"#{anchor}")

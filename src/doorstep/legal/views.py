@@ -22,7 +22,7 @@ from doorstep.cases.forms import add_domain_error
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import CaseAction, case_can, case_get
 from doorstep.core.errors import DomainError
-from doorstep.core.views import login_required
+from doorstep.core.views import case_panel_answer, login_required
 from doorstep.legal import forms, selectors, services
 from doorstep.legal.lifecycle import MatterStatus
 from doorstep.legal.models import Document, GuaranteeContract, Matter
@@ -69,9 +69,7 @@ def _panel(request: HttpRequest, case: Case, **extra: Any) -> HttpResponse:
 
 
 def _after(request: HttpRequest, case: Case, **extra: Any) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        return _panel(request, case, **extra)
-    return redirect(reverse("cases:detail", args=[case.pk]) + "#legal")
+    return case_panel_answer(request, case.pk, "legal", lambda: _panel(request, case, **extra))
 
 
 @login_required

@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.shortcuts import render
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,7 +20,7 @@ from doorstep.cases.forms import add_domain_error
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import CaseAction, case_can, case_get
 from doorstep.core.errors import DomainError
-from doorstep.core.views import login_required
+from doorstep.core.views import case_panel_answer, login_required
 from doorstep.plans import services
 from doorstep.plans.documents_pdf import agreement_pdf, letter_pdf
 from doorstep.plans.forms import AcceptForm, OfferForm, PromiseForm
@@ -61,9 +60,7 @@ def _panel(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
 
 
 def _after(request: HttpRequest, case: Case, **forms: Any) -> HttpResponse:
-    if getattr(request, "htmx", False):
-        return _panel(request, case, **forms)
-    return redirect(reverse("cases:detail", args=[case.pk]) + "#plans")
+    return case_panel_answer(request, case.pk, "plans", lambda: _panel(request, case, **forms))
 
 
 @login_required
