@@ -27,17 +27,17 @@ import argparse
 import csv
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bench._machine import Machine
 from bench.recovery import TempCluster, doorstep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -354,6 +354,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--day", default="2026-06-30", help="The day to aggregate dashboards for.")
+    parser.add_argument(
+        "--dashboards",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="Aggregate and time the dashboards too (--no-dashboards: the requests only).",
+    )
     args = parser.parse_args()
     if args.database_url and not args.database_url.startswith("postgres"):
         parser.error("--database-url must name a PostgreSQL database holding a demo bank")
@@ -376,6 +382,7 @@ def main() -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    machine = Machine(postgres=args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     env = {**os.environ, "DATABASE_CONN_MAX_AGE": "60"}
     env.setdefault("DOORSTEP_DATA_DIR", tempfile.mkdtemp(prefix="ds_load_data_"))
@@ -389,7 +396,7 @@ def run(args: argparse.Namespace) -> None:
 
     phones = _field_phones(args.field + 1)  # one more for the in-process measurement
     breakdown = _where_the_time_goes(args.samples, phones.pop(), args.batch)
-    built, pages = _dashboards(args.day, args.samples)
+    built, pages = _dashboards(args.day, args.samples) if args.dashboards else ([], [])
     accounts, cases = Account.objects.count(), Case.objects.count()
     visits = [phone["visit"] for phone in phones]
 
@@ -431,8 +438,8 @@ def run(args: argparse.Namespace) -> None:
     lines = [
         "## Load: the hot paths under Locust (`bench.load`)",
         "",
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.node()} ({os.cpu_count()} cores, "
-        f"load average {load_before[0]:.1f} before, {load_after[0]:.1f} after), PostgreSQL "
+        f"Load average {load_before[0]:.1f} when Locust started, {load_after[0]:.1f} after; "
+        "PostgreSQL "
         f"demo bank of {accounts:,} accounts and {cases:,} cases; gunicorn with "
         f"{args.workers} sync workers on loopback; Locust for {args.seconds} s with no think "
         f"time: {args.managers} managers (bearer token, her branch's cases), {args.field} field "
@@ -470,26 +477,31 @@ def run(args: argparse.Namespace) -> None:
         "The query counts do not depend on the number of rows shown, and a sync's grow by the "
         "same few queries per record (`tests/deploy/test_query_counts.py`).",
         "",
-        f"Dashboards: `doorstep reports aggregate --date {args.day}` chart by chart, then each "
-        f"page (all branches, as the head-office administrator; mean of {args.samples}):",
-        "",
-        "| chart | fact rows | aggregation (s) |",
-        "|---|---:|---:|",
-        *(f"| {slug} | {rows:,} | {seconds:.1f} |" for slug, rows, seconds in built),
-        "",
-        "| page | queries | ms per page |",
-        "|---|---:|---:|",
-        *(f"| {page} | {q} | {ms:.0f} |" for page, q, ms in pages),
-        "",
         f"Command: `python -m bench.load --managers {args.managers} --field {args.field} "
         f"--debtors {args.debtors} --seconds {args.seconds} --workers {args.workers} "
-        f"--day {args.day}`"
+        f"--day {args.day}{'' if args.dashboards else ' --no-dashboards'}`"
         + (
             f" (`--accounts {args.accounts}` loaded into a throwaway cluster)."
             if args.own_cluster
             else " with `DATABASE_URL` naming the demo database."
         ),
+        "",
+        machine.table(),
     ]
+    if args.dashboards:
+        lines[-1:-1] = [
+            f"Dashboards: `doorstep reports aggregate --date {args.day}` chart by chart, then each "
+            f"page (all branches, as the head-office administrator; mean of {args.samples}):",
+            "",
+            "| chart | fact rows | aggregation (s) |",
+            "|---|---:|---:|",
+            *(f"| {slug} | {rows:,} | {seconds:.1f} |" for slug, rows, seconds in built),
+            "",
+            "| page | queries | ms per page |",
+            "|---|---:|---:|",
+            *(f"| {page} | {q} | {ms:.0f} |" for page, q, ms in pages),
+            "",
+        ]
     print("\n".join(lines))
 
 
