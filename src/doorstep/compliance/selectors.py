@@ -10,17 +10,18 @@ from __future__ import annotations
 import json
 import threading
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone, translation
 
-from doorstep.cases.delinquency import Due, Paid, arrears
+from doorstep.cases.delinquency import Due, History, Paid, arrears
 from doorstep.cases.models import Case
 from doorstep.cases.selectors import CaseAction, case_can, case_visible
 from doorstep.compliance.engine import (
@@ -308,8 +309,18 @@ def limitation_start(
     return max(due.due_date for due in dues), "last_instalment"
 
 
+class _Payment(NamedTuple):
+    """A payment as the limitation reads it (a row, not a model: the chart reads thousands)."""
+
+    paid_on: date
+    amount: Decimal
+    channel: str
+    reversed_on: date | None
+    external_id: str
+
+
 def _events(
-    account: Account, rows: Sequence[LimitationEvent], payments: Sequence[Payment]
+    account: Account, rows: Sequence[LimitationEvent], payments: Sequence[_Payment]
 ) -> tuple[list[Interruption | Obstacle], dict[tuple[str, date, date | None], str]]:
     """The engine's events for an account, and what each came from (to name the one that last
     interrupted the period). Payments count as they stand: a debit when the bank took it, a
@@ -341,48 +352,96 @@ def _events(
 def case_limitation(case: Case, *, today: date | None = None) -> list[AccountLimitation]:
     """The limitation of every account of a case (loaded through ``case_get``), under the
     ``cn`` parameters in force today (PRC law governs the limitation whatever the contact
-    profile) and the stored calendar, with the event that last interrupted it."""
+    profile) and the stored calendar, with the event that last interrupted it: the one-case
+    call of ``limitations_for_cases``."""
+    return limitations_for_cases([case], today=today)[case.pk]
+
+
+def limitations_for_cases(
+    cases: Iterable[Case], *, today: date | None = None
+) -> dict[int, list[AccountLimitation]]:
+    """``case_limitation`` for many cases at once (each already loaded for its reader): their
+    accounts, histories, limitation events and payments in a fixed number of queries however
+    many cases are asked for, so a caller going over the whole book passes chunks of a few
+    thousand. An account in several of the cases is computed once."""
     today = today or timezone.localdate()
     params = cn_params_in_force()
     calendar = calendar_in_force()
-    accounts = list(case.accounts.order_by("opened_on", "pk"))
-    ids = [account.pk for account in accounts]
+    lang = ui_language()
+    found: dict[int, list[AccountLimitation]] = {case.pk: [] for case in cases}
+    links = (
+        Case.accounts.through.objects.filter(case_id__in=list(found))
+        .select_related("account")
+        .order_by("account__opened_on", "account_id")
+    )
+    accounts: dict[int, Account] = {}
+    of_case: list[tuple[int, int]] = []
+    for link in links:
+        accounts.setdefault(link.account_id, link.account)
+        of_case.append((link.case_id, link.account_id))
+    ids = list(accounts)
     histories = histories_for(ids)
     rows: dict[int, list[LimitationEvent]] = {pk: [] for pk in ids}
-    for row in LimitationEvent.objects.filter(account_id__in=ids).order_by("on", "id"):
+    for row in LimitationEvent.objects.filter(account_id__in=ids).order_by(
+        "account_id", "on", "id"
+    ):
         rows[row.account_id].append(row)
-    payments: dict[int, list[Payment]] = {pk: [] for pk in ids}
-    for payment in Payment.objects.filter(account_id__in=ids).order_by("paid_on", "id"):
-        payments[payment.account_id].append(payment)
-    lang = ui_language()
-    found = []
-    for account in accounts:
-        history = histories[account.pk]
-        start, basis = limitation_start(account, history.dues, history.payments, today)
-        if start is None:
-            found.append(
-                AccountLimitation(account, None, basis, None, None, None, False, "", "", "")
-            )
-            continue
-        events, sources = _events(account, rows[account.pk], payments[account.pk])
-        result = limitation(start, events, params=params, calendar=calendar)
-        last = result.interrupted_by
-        source = sources.get((last.kind.value, last.on, last.ended), "") if last is not None else ""
-        found.append(
-            AccountLimitation(
-                account=account,
-                start=start,
-                basis=basis,
-                result=result,
-                days_left=result.days_left(today),
-                warning=result.warning(today, params.limitation_warning_days),
-                time_barred=result.time_barred(today),
-                interrupted_label=str(KIND_LABELS[last.kind.value]) if last is not None else "",
-                interrupted_source=source,
-                explanation=explain_limitation(result, lang),
-            )
+    payments: dict[int, list[_Payment]] = {pk: [] for pk in ids}
+    for account_id, paid_on, amount, channel, reversed_on, external_id in (
+        Payment.objects.filter(account_id__in=ids)
+        .order_by("account_id", "paid_on", "id")
+        .values_list("account_id", "paid_on", "amount", "channel", "reversed_on", "external_id")
+    ):
+        payments[account_id].append(_Payment(paid_on, amount, channel, reversed_on, external_id))
+    computed = {
+        pk: _account_limitation(
+            account,
+            histories[pk],
+            rows[pk],
+            payments[pk],
+            today=today,
+            params=params,
+            calendar=calendar,
+            lang=lang,
         )
+        for pk, account in accounts.items()
+    }
+    for case_id, account_id in of_case:
+        found[case_id].append(computed[account_id])
     return found
+
+
+def _account_limitation(
+    account: Account,
+    history: History,
+    rows: Sequence[LimitationEvent],
+    payments: Sequence[_Payment],
+    *,
+    today: date,
+    params: CnParams,
+    calendar: Calendar,
+    lang: Lang,
+) -> AccountLimitation:
+    """One account's limitation from its loaded history, events and payments (no query)."""
+    start, basis = limitation_start(account, history.dues, history.payments, today)
+    if start is None:
+        return AccountLimitation(account, None, basis, None, None, None, False, "", "", "")
+    events, sources = _events(account, rows, payments)
+    result = limitation(start, events, params=params, calendar=calendar)
+    last = result.interrupted_by
+    source = sources.get((last.kind.value, last.on, last.ended), "") if last is not None else ""
+    return AccountLimitation(
+        account=account,
+        start=start,
+        basis=basis,
+        result=result,
+        days_left=result.days_left(today),
+        warning=result.warning(today, params.limitation_warning_days),
+        time_barred=result.time_barred(today),
+        interrupted_label=str(KIND_LABELS[last.kind.value]) if last is not None else "",
+        interrupted_source=source,
+        explanation=explain_limitation(result, lang),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
