@@ -169,8 +169,10 @@ class MoneyLine(models.Model):
 
 
 class Document(models.Model):
-    """A filed or received paper. The bytes live under ``DATA_DIR/legal`` named by their
-    SHA-256; the hash is ledgered, so a changed file is caught on download."""
+    """A filed or received paper. The bytes are kept encrypted at rest (base64 inside the
+    ciphertext, like a visit's evidence file), so key rotation, backups and erasure cover them
+    with the rest of the database; the SHA-256 is ledgered, so a changed file is caught on
+    download."""
 
     matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="documents")
     name = models.CharField(_("file name"), max_length=200)
@@ -178,6 +180,7 @@ class Document(models.Model):
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     size = models.PositiveBigIntegerField(_("size"))
     content_type = models.CharField(max_length=100)
+    content = EncryptedTextField(_("content"), blank=True, default="")
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -8,13 +8,13 @@ them through compliance, which alone decides what that does to the limitation.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
@@ -58,10 +58,6 @@ MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # Proceedings that restart limitation from their end (民法典 Art 195(3)(4); SPC 诉讼时效规定
 # Arts 11, 14): a suit, an arbitration, a payment order, a mediation request.
 DEMAND_CHANNELS = ("letter", "sms", "email", "visit", "call")
-
-
-def documents_dir() -> Path:
-    return Path(settings.DATA_DIR) / "legal"
 
 
 def _mail_on_commit(subject: str, recipients: list[str]) -> None:
@@ -458,7 +454,7 @@ def counsel_set(
 def document_upload(
     *, matter: Matter, upload: UploadedFile[bytes], title: str, actor: Any
 ) -> Document:
-    """Store the file by its SHA-256 under ``DATA_DIR/legal`` and ledger the hash."""
+    """Store the file encrypted with its SHA-256, and ledger the hash."""
     matter = _locked(matter)
     if upload.size is None or upload.size > MAX_DOCUMENT_BYTES:
         raise DomainError("too_large", _("The file is larger than 20 MB."), field="file")
@@ -468,12 +464,6 @@ def document_upload(
         digest.update(chunk)
         chunks.append(chunk)
     sha = digest.hexdigest()
-    target = documents_dir() / sha[:2] / sha
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(".part")
-        partial.write_bytes(b"".join(chunks))
-        partial.replace(target)
     document = Document.objects.create(
         matter=matter,
         name=Path(upload.name or "document").name[:200],
@@ -481,6 +471,7 @@ def document_upload(
         sha256=sha,
         size=upload.size,
         content_type=(upload.content_type or "application/octet-stream")[:100],
+        content=base64.b64encode(b"".join(chunks)).decode("ascii"),
         uploaded_by=actor,
         uploaded_at=timezone.now(),
     )
@@ -490,7 +481,7 @@ def document_upload(
 
 def document_bytes(document: Document) -> bytes:
     """The stored bytes, refused when they no longer hash to the ledgered SHA-256."""
-    data = (documents_dir() / document.sha256[:2] / document.sha256).read_bytes()
+    data = base64.b64decode(document.content)
     if hashlib.sha256(data).hexdigest() != document.sha256:
         raise ConflictError("document_altered", _("The stored file does not match its hash."))
     return data

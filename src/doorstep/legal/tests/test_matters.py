@@ -3,23 +3,30 @@ limitation, reminders, money and documents."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import date
 from decimal import Decimal
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import override_settings
+from django.utils import timezone
 
 from doorstep.cases.models import Case, CaseParticipant
 from doorstep.compliance.engine.limitation import EventKind
 from doorstep.compliance.selectors import case_limitation
+from doorstep.core import crypto
 from doorstep.core.errors import ConflictError
 from doorstep.core.testing import make_staff
 from doorstep.ledger.models import LedgerEntry
 from doorstep.legal import selectors, services
-from doorstep.legal.models import Matter
+from doorstep.legal.models import Document, Matter
 from doorstep.legal.tests.conftest import hand_off
 from doorstep.oversight.services import approval_decide
 from doorstep.staff.models import Role
@@ -194,7 +201,7 @@ def test_costs_and_recoveries_add_up_per_matter(world, matter) -> None:
     )
 
 
-def test_a_document_is_stored_by_its_hash_and_a_changed_file_is_refused(
+def test_a_document_is_stored_encrypted_by_its_hash_and_a_changed_file_is_refused(
     world, matter, tmp_path, settings
 ) -> None:
     settings.DATA_DIR = tmp_path
@@ -204,12 +211,61 @@ def test_a_document_is_stored_by_its_hash_and_a_changed_file_is_refused(
     )
     sha = hashlib.sha256(b"%PDF-1.4 complaint").hexdigest()
     assert (document.sha256, document.size) == (sha, 18)
-    assert services.document_bytes(document) == b"%PDF-1.4 complaint"
+    assert services.document_bytes(Document.objects.get(pk=document.pk)) == b"%PDF-1.4 complaint"
     entry = LedgerEntry.objects.filter(kind="legal.document").get()
     assert sha in entry.data
-    (tmp_path / "legal" / sha[:2] / sha).write_bytes(b"%PDF-1.4 altered")
+    assert not (tmp_path / "legal").exists()  # nothing in clear on disk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT content FROM legal_document WHERE id = %s", [document.pk])
+        stored = cursor.fetchone()[0]
+    assert crypto.is_ciphertext(stored)
+    assert base64.b64encode(b"%PDF-1.4 complaint").decode() not in stored
+    Document.objects.filter(pk=document.pk).update(
+        content=base64.b64encode(b"%PDF-1.4 altered").decode()
+    )
     with pytest.raises(ConflictError, match="does not match"):
-        services.document_bytes(document)
+        services.document_bytes(Document.objects.get(pk=document.pk))
+
+
+def test_upgrading_moves_plain_document_files_into_the_database_and_removes_them(
+    world, matter, tmp_path, settings
+) -> None:
+    """A bank upgrading from plain files: each file that still matches its hash is copied,
+    encrypted, and only then removed; a file that was altered stays, and is not taken in."""
+    settings.DATA_DIR = tmp_path
+    documents = []
+    for name, data, on_disk in (
+        ("a.pdf", b"%PDF-1.4 a", b"%PDF-1.4 a"),
+        ("b.pdf", b"%PDF-1.4 b", b"%PDF-1.4 b, altered"),
+    ):
+        sha = hashlib.sha256(data).hexdigest()
+        path = tmp_path / "legal" / sha[:2] / sha
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(on_disk)
+        documents.append(
+            Document.objects.create(
+                matter=matter,
+                name=name,
+                title=name,
+                sha256=sha,
+                size=len(data),
+                content_type="application/pdf",
+                uploaded_by=world.user("legal_qian"),
+                uploaded_at=timezone.now(),
+            )
+        )
+    editor = SimpleNamespace(connection=connection)
+    import_module("doorstep.legal.migrations.0002_encrypted_documents").copy_files(apps, editor)
+    import_module("doorstep.legal.migrations.0003_plain_files_removed").remove_plain_files(
+        apps, editor
+    )
+    kept, altered = (Document.objects.get(pk=d.pk) for d in documents)
+    assert services.document_bytes(kept) == b"%PDF-1.4 a"
+    assert not (tmp_path / "legal" / kept.sha256[:2]).exists()
+    assert altered.content == ""
+    assert (tmp_path / "legal" / altered.sha256[:2] / altered.sha256).exists()
+    with pytest.raises(ConflictError, match="does not match"):
+        services.document_bytes(altered)
 
 
 def test_only_the_matters_own_specialist_or_counsel_sees_it(world, matter) -> None:
