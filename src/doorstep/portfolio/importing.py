@@ -286,8 +286,8 @@ class _Importer:
         self.dry_run = dry_run
         self.actor = actor
         self.touched_accounts: set[int] = set()
-        # The earliest value date among the rows that changed something (payments and
-        # reversals): the case refresh restates bucket history from it.
+        # The earliest value date among the rows that changed something (payments, reversals,
+        # new dues): the case refresh restates bucket history from it.
         self.earliest: date | None = None
         self.seen: dict[Hashable, tuple[int, int]] = {}  # key -> (first line, hash of row)
         self._accounts: dict[str, _AccountRef] = {}
@@ -581,6 +581,9 @@ class _StatementImporter(_Importer):
                     )
                 )
                 self.touched_accounts.add(ref.pk)
+                # A due the bank bills late (its date already past) changes the arrears from
+                # that day on: the case refresh restates bucket history from it.
+                self.earliest = min(self.earliest or row.due_date, row.due_date)
                 events.append((ref.pk, self._event(row)))
             self.seen[(row.account_id, row.due_date)] = (line, hash(row))
             results.append(RowResult(line, key, outcome))

@@ -10,13 +10,19 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from doorstep.cases import delinquency
 from doorstep.cases.models import Case
+from doorstep.cases.services import case_open, cases_refresh
 from doorstep.core.errors import DomainError
+from doorstep.core.testing import make_account, make_customer
+from doorstep.ledger.models import LedgerEntry
 from doorstep.portfolio import importing
 from doorstep.portfolio.importing import ImportReport, Outcome, RowError
 from doorstep.portfolio.models import Account, Address, Customer, Payment, Phone, Statement
 from doorstep.portfolio.rows import Kind
+from doorstep.portfolio.selectors import histories_for
 from doorstep.portfolio.tests.files import (
     ACCOUNT_HEADER,
     LI_QIANG_ID,
@@ -264,6 +270,35 @@ def test_a_new_due_raises_the_arrears_of_the_open_case(world) -> None:
     )
     assert report.cases_refreshed == 1
     assert Case.objects.get(pk=world.zhang_case.pk).past_due == Decimal("3000.00")
+
+
+def test_a_due_billed_late_restates_the_bucket_history_from_its_due_date(world) -> None:
+    """A statement the bank missed (due 15 March, imported in the autumn) makes the debtor
+    late since 16 March: the ageing recorded since then is recorded again from the data."""
+    wu = make_customer("吴敏", national_id="330106198812121234", phone="13911112222")
+    card = make_account(wu, world.xh, dues=[(date(2026, 4, 15), "800.00")])
+    case = case_open(customer=wu, accounts=[card], as_of=date(2026, 5, 20))
+    today = timezone.localdate(timezone=importing.BANK_TIME_ZONE)
+    cases_refresh(case_ids=[case.pk], as_of=today)
+    opened = case.bucket_changes.order_by("on", "id").first()
+    assert (opened.on, opened.to_bucket) == (date(2026, 5, 20), "M2")  # 35 days late then
+
+    run(
+        "statements",
+        csv_bytes(
+            STATEMENT_HEADER, [card.external_id, "2026-02-24", "2026-03-15", "800.00", "", "", "0"]
+        ),
+    )
+    after = list(
+        case.bucket_changes.order_by("on", "id").values_list("on", "from_bucket", "to_bucket")
+    )
+    history = list(histories_for([card.pk], as_of=today).values())
+    expected = delinquency.bucket_moves(history, date(2026, 5, 20), today)
+    assert after[0] == (date(2026, 5, 20), "", "M3")  # 66 days late on the day it opened
+    assert after[1:] == [(m.on, m.from_bucket.value, m.to_bucket.value) for m in expected]
+    restated = LedgerEntry.objects.filter(kind="case.bucket_history_restated").get()
+    assert case.reference in restated.data
+    assert "2026-03-15" in restated.data
 
 
 # --- accounts -------------------------------------------------------------------------------
