@@ -283,6 +283,16 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or ""
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# A task is acknowledged when it ends, not when received: if its worker dies mid-run it goes
+# back to the queue (every task is idempotent, docs/deploy.md "Worker failure"). A killed pool
+# child is requeued at once; a whole worker lost, after the Redis visibility timeout, which must
+# exceed the longest task (the nightly runs), or a running task is handed out a second time.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", default=6 * 3600)
+}
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", default=12)
 

@@ -761,6 +761,8 @@ def promises_evaluate(*, as_of: date) -> dict[str, int]:
 REMINDER_DAYS_BEFORE = 1
 """A promise is reminded this many days before its date (or later, up to the day before, if
 the daily run missed a day)."""
+REMINDER_UNCONFIRMED = "unconfirmed"
+"""The error of a reminder handed to the gateway whose answer was never recorded."""
 
 
 def _mobile(customer_id: int) -> str | None:
@@ -801,57 +803,75 @@ def _reminder_delivered(reminder: PromiseReminder, at: datetime, delivered: bool
     )
 
 
-@transaction.atomic
 def promise_remind(*, promise: Promise, at: datetime) -> PromiseReminder | None:
     """Remind the debtor of ``promise`` by SMS, once: the compliance gate decides first (an SMS
     at ``at``), then the gateway sends to a usable mobile number. None if the promise is no
-    longer open, its case is closed, or it was already reminded."""
+    longer open, its case is closed, or it was already reminded.
+
+    At most once even if the worker dies mid-send (the task is then run again): the reminder
+    is committed, marked ``unconfirmed``, before the gateway is called, so a second run finds
+    it and sends nothing; the gateway's answer then completes it. A reminder still
+    ``unconfirmed`` had its SMS handed over, or not, when its worker died."""
     from doorstep.remote.channels import gateway
 
-    promise = Promise.objects.select_for_update().select_related("case").get(pk=promise.pk)
-    if (
-        promise.status != PromiseStatus.OPEN.value
-        or promise.case.is_closed
-        or PromiseReminder.objects.filter(promise=promise).exists()
-    ):
-        return None
-    case = promise.case
-    decision = contact_decide(case=case, proposal=ContactProposal(channel="sms", at=at), actor=None)
-    reminder = PromiseReminder(promise=promise, decision=decision, sent_at=at)
-    number = _mobile(case.customer_id)
-    if not contact_allowed(decision):
-        reminder.status = PromiseReminder.Status.BLOCKED.value
-        reminder.rules = decision.rule_ids.strip(",")[:200]
-    elif number is None:
-        reminder.status = PromiseReminder.Status.NO_NUMBER.value
-    else:
-        text = _reminder_text(promise)
-        reminder.text_sha256 = content_hash(text)
-        result = gateway().send(
-            channel="sms", to=number, subject="", text=text, ref=f"promise-{promise.pk}-reminder"
+    with transaction.atomic():
+        promise = Promise.objects.select_for_update().select_related("case").get(pk=promise.pk)
+        if (
+            promise.status != PromiseStatus.OPEN.value
+            or promise.case.is_closed
+            or PromiseReminder.objects.filter(promise=promise).exists()
+        ):
+            return None
+        case = promise.case
+        decision = contact_decide(
+            case=case, proposal=ContactProposal(channel="sms", at=at), actor=None
         )
+        reminder = PromiseReminder(promise=promise, decision=decision, sent_at=at)
+        number = _mobile(case.customer_id)
+        text = ""
+        if not contact_allowed(decision):
+            reminder.status = PromiseReminder.Status.BLOCKED.value
+            reminder.rules = decision.rule_ids.strip(",")[:200]
+        elif number is None:
+            reminder.status = PromiseReminder.Status.NO_NUMBER.value
+        else:
+            text = _reminder_text(promise)
+            reminder.text_sha256 = content_hash(text)
+            reminder.status = PromiseReminder.Status.SENT.value
+            reminder.error = REMINDER_UNCONFIRMED
+        reminder.save()
+        if number is None or not text:
+            _reminder_ledger(reminder, case, promise, at)
+            return reminder
+    result = gateway().send(
+        channel="sms", to=number, subject="", text=text, ref=f"promise-{promise.pk}-reminder"
+    )
+    with transaction.atomic():
         reminder.gateway_ref = result.ref[:64]
+        reminder.error = ""
         if result.status == "failed":
             reminder.status = PromiseReminder.Status.FAILED.value
             reminder.error = result.error[:40]
         elif result.status == "delivered":
             _reminder_delivered(reminder, at, delivered=True)
-        else:
-            reminder.status = PromiseReminder.Status.SENT.value
-    reminder.save()
+        reminder.save(update_fields=["gateway_ref", "error", "status", "contact"])
+        _reminder_ledger(reminder, case, promise, at)
+    return reminder
+
+
+def _reminder_ledger(reminder: PromiseReminder, case: Case, promise: Promise, at: datetime) -> None:
     ledger_append(
         kind="promise.reminded",
         actor=None,
         subject=_subject(case, promise=promise.pk),
         record={
             "status": reminder.status,
-            "decision": decision.pk,
+            "decision": reminder.decision_id,
             "due_on": promise.due_on,
             "text_hash": reminder.text_sha256 or None,
         },
         at=at,
     )
-    return reminder
 
 
 def promise_reminders_send(
