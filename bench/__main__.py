@@ -1,9 +1,10 @@
 """``make bench``: run the benchmarks of ``bench/`` and write docs/benchmarks.md.
 
-Every module here but ``run`` is one benchmark: ``python -m bench.NAME`` prints a markdown
-section. This runs them (all, or those named by ``--only``), each in its own process, and
-writes each section between markers in the document, so that a run of some benchmarks keeps the
-sections of the others. Arguments after ``--`` go to every benchmark run:
+Every module here but the helpers (``run``, ``field_restart``, names starting with ``_``) is
+one benchmark: ``python -m bench.NAME`` prints a markdown section, with the machine table of
+``bench/_machine.py``. This runs them (all, or those named by ``--only``), each in its own
+process, and writes each section between markers in the document, so that a run of some
+benchmarks keeps the sections of the others. Arguments after ``--`` go to every benchmark run:
 
     python -m bench                                   # everything (the demo load takes long)
     python -m bench --only demo -- --accounts 50000   # one quick section
@@ -19,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
-NOT_BENCHMARKS = {"__init__", "__main__", "run"}
+NOT_BENCHMARKS = {"__init__", "__main__", "run", "field_restart", "worker_kill"}  # helpers
 FIRST = "demo"  # the section the document opens with
 HEADER = """# Benchmarks
 

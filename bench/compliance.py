@@ -13,8 +13,6 @@ explanation on demand.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import time
 from collections import Counter
@@ -24,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+from bench._machine import Machine
 from doorstep.compliance.engine import (
     BatchDecider,
     Calendar,
@@ -125,18 +124,8 @@ def best(repeats: int, call: Callable[[], T]) -> tuple[float, float, T]:
     return min(walls), min(cpus), result
 
 
-def cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def run(count: int = 100_000, seed: int = 7, repeats: int = 3) -> str:
+    machine = Machine()
     plan = planning_run(count, seed)
     params = CnParams()
     calendar = Calendar()
@@ -154,15 +143,13 @@ def run(count: int = 100_000, seed: int = 7, repeats: int = 3) -> str:
     fast_rate, slow_rate = count / fast_cpu, count / slow_cpu
     verdicts = Counter(str(outcome.verdict) for outcome in fast)
     rules = Counter(rule for outcome in fast for rule in outcome.rules)
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         "## Compliance: batch decisions for a planning run",
         "",
         f"{count:,} proposed visits for {len(plan.debtors):,} debtors (4–20 past contacts "
         "each), profile `cn` with default parameters, 26 Sep – 9 Oct 2026 (National Day "
-        f"holidays, the 10 Oct make-up workday, weekends). One process, no I/O. Python "
-        f"{platform.python_version()}, {cpu()}, {os.cpu_count()} cores, load average {load} "
-        f"at the end. Best of {repeats} runs each; rates are per CPU second of this process "
+        f"holidays, the 10 Oct make-up workday, weekends). One process, no I/O. "
+        f"Best of {repeats} runs each; rates are per CPU second of this process "
         "(the machine is shared: wall time also counts the other processes' turns), with "
         "wall time beside them.",
         f"Both paths give the same verdict and rules for every proposal: "
@@ -185,6 +172,7 @@ def run(count: int = 100_000, seed: int = 7, repeats: int = 3) -> str:
         "|---|---:|",
         *(f"| {rule} | {n:,} |" for rule, n in sorted(rules.items())),
         "",
+        machine.table(),
     ]
     return "\n".join(lines)
 

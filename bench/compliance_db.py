@@ -16,6 +16,11 @@ migrates and fills). Then it times each step of ``compliance.services.contact_de
 
 and the pure batch path (``bench.compliance``) on the same workload in memory, for comparison.
 It checks that the database path gives the same verdicts and rules, and prints markdown.
+
+Baseline, same run and database: the first ``--baseline`` proposals (default 2,000) decided one
+contact at a time through ``contact_decide(record=False)`` — each reading its own facts —
+against the batch path's load, decide and detail steps (storing left out of both), per
+proposal; the baseline's verdicts and rules are checked against the batch path's.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bench.compliance import FIRST_DAY, TARGET, Run, cpu, planning_run
+from bench._machine import Machine
+from bench.compliance import FIRST_DAY, TARGET, Run, planning_run
 
 T = TypeVar("T")
 CHUNK = 5_000
@@ -165,18 +171,22 @@ def store(plan: Run) -> dict[Any, int]:
     return {person: case.pk for person, case in zip(people, cases, strict=True)}
 
 
-def run(count: int, seed: int, url: str | None) -> str:
+def run(count: int, seed: int, url: str | None, one_by_one: int = 2_000) -> str:
+    machine = Machine()
     with tempfile.TemporaryDirectory(prefix="doorstep-bench-") as workdir:
         engine = configure(url, Path(workdir))
         from django.db import connection, transaction
+
+        machine.uses_database(connection)
         from django.test.utils import CaptureQueriesContext
 
         from bench.compliance import batch
+        from doorstep.cases.models import Case
         from doorstep.compliance.batch import batch_decide, batch_prepare, batch_rows
         from doorstep.compliance.models import Decision
         from doorstep.compliance.proposals import ContactProposal, PlannedContact
         from doorstep.compliance.selectors import calendar_in_force, version_params
-        from doorstep.compliance.services import seed_version
+        from doorstep.compliance.services import contact_decide, seed_version
 
         plan = planning_run(count, seed)
         print(f"storing the workload ({count:,} proposals)…", file=sys.stderr)
@@ -209,6 +219,23 @@ def run(count: int, seed: int, url: str | None) -> str:
             lambda: batch(plan, version_params(version), calendar_in_force())
         )
         same = [(o.verdict, o.rules) for o in outcomes] == [(o.verdict, o.rules) for o in pure]
+
+        print("deciding one contact at a time (baseline)…", file=sys.stderr)
+        sample = items[:one_by_one]
+        cases = Case.objects.in_bulk({item.case_id for item in sample})
+
+        def singly() -> list[Any]:
+            return [
+                contact_decide(
+                    case=cases[item.case_id], proposal=item.proposal, actor=None, record=False
+                )
+                for item in sample
+            ]
+
+        single_wall, single_cpu, single = timed(singly)
+        single_same = [(str(row.verdict), tuple(row.rules)) for row in single] == [
+            (str(o.verdict), tuple(o.rules)) for o in outcomes[: len(sample)]
+        ]
         fired = sum(1 for outcome in outcomes if outcome.rules)
         stored = Decision.objects.count()
 
@@ -219,6 +246,8 @@ def run(count: int, seed: int, url: str | None) -> str:
         ("store (`bulk_create`)", store_wall, store_cpu),
     ]
     total_wall = sum(step[1] for step in steps)
+    batch_wall = sum(step[1] for step in steps[:3])
+    batch_cpu = sum(step[2] for step in steps[:3])
     decide_rate = count / decide_cpu
     verdicts = Counter(str(outcome.verdict) for outcome in outcomes)
     lines = [
@@ -227,8 +256,7 @@ def run(count: int, seed: int, url: str | None) -> str:
         f"The `bench.compliance` workload as rows: {count:,} proposed visits for "
         f"{len(plan.debtors):,} debtors with {sum(map(len, plan.histories.values())):,} past "
         f"contacts and {sum(len(d.holds) for d in plan.debtors.values()):,} holds, profile `cn`, "
-        f"default parameters. Python {sys.version.split()[0]}, {cpu()}, {os.cpu_count()} cores. "
-        f"Storing the workload took {setup_wall:.1f} s (not counted below).",
+        f"default parameters. Storing the workload took {setup_wall:.1f} s (not counted below).",
         f"Same verdicts and rules as the pure batch path: {'yes' if same else 'NO'}; "
         f"{stored:,} decisions stored, {fired:,} with fired rules kept in full.",
         "",
@@ -251,6 +279,23 @@ def run(count: int, seed: int, url: str | None) -> str:
         "|---|---:|",
         *(f"| {verdict} | {n:,} |" for verdict, n in sorted(verdicts.items())),
         "",
+        f"Baseline: the first {len(sample):,} proposals one contact at a time "
+        f"(`contact_decide`, not stored), beside the batch path's load, decide and detail steps "
+        f"for all {count:,} (not stored either). Same verdicts and rules: "
+        f"{'yes' if single_same else 'NO'}.",
+        "",
+        "| path | proposals | wall time | CPU time | per proposal (wall) | per second (wall) |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| `contact_decide`, one at a time (baseline) | {len(sample):,} | {single_wall:.2f} s "
+        f"| {single_cpu:.2f} s | {single_wall / len(sample) * 1e3:.2f} ms "
+        f"| {len(sample) / single_wall:,.0f} |",
+        f"| batch: load + decide + detail | {count:,} | {batch_wall:.2f} s | {batch_cpu:.2f} s "
+        f"| {batch_wall / count * 1e3:.3f} ms | {count / batch_wall:,.0f} |",
+        "",
+        f"The batch path decides **{(count / batch_wall) / (len(sample) / single_wall):.1f}×** "
+        "as many proposals per second of wall time as the one-at-a-time gate.",
+        "",
+        machine.table(),
     ]
     return "\n".join(lines)
 
@@ -263,8 +308,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--database-url",
         help="An empty database to migrate and fill (default: a temporary SQLite file).",
     )
+    parser.add_argument(
+        "--baseline",
+        type=int,
+        default=2_000,
+        help="How many proposals the one-at-a-time baseline decides.",
+    )
     args = parser.parse_args(argv)
-    print(run(args.proposals, args.seed, args.database_url))
+    print(run(args.proposals, args.seed, args.database_url, args.baseline))
 
 
 if __name__ == "__main__":

@@ -23,9 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -33,11 +31,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from bench._machine import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_ACCOUNTS = 5000
@@ -66,7 +65,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
 
-    machine = _machine(args.postgres if "postgresql" in args.databases else None)
+    machine = Machine(
+        sqlite="sqlite" in args.databases,
+        postgres=args.postgres if "postgresql" in args.databases else None,
+    )
     results: dict[str, list[dict[str, Any]]] = {}
     for name in args.databases.split(","):
         runs = results.setdefault(name, [])
@@ -90,7 +92,6 @@ def main(argv: list[str] | None = None) -> None:
                     file=sys.stderr,
                 )
             runs.append(run)
-    machine["load_after"] = _load_average()
     print(_report(machine, results, args))
 
 
@@ -183,56 +184,7 @@ def _measure(database: Database, mode: str, accounts: int, seed: int, as_of: str
     return run
 
 
-def _revision() -> str:
-    done = subprocess.run(
-        ["git", "describe", "--always", "--dirty"],  # noqa: S607 (git from PATH)
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return done.stdout.strip() or "unknown"
-
-
-def _load_average() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def _machine(postgres: str | None) -> dict[str, str]:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    memory = "unknown"
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal"):
-            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    system = platform.platform()
-    release = Path("/etc/os-release")
-    if release.exists():
-        for line in release.read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                system = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.release()})"
-    info = {
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu,
-        "cores": str(os.cpu_count()),
-        "memory": memory,
-        "os": system,
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "load_before": _load_average(),
-        "revision": os.environ.get("BENCH_REVISION") or _revision(),
-    }
-    if postgres:
-        with psycopg.connect(postgres) as admin:
-            row = admin.execute("SHOW server_version").fetchone()
-            info["postgresql"] = str(row[0]) if row else "unknown"
-    return info
-
-
-def _report(machine: dict[str, str], results: dict[str, list[dict[str, Any]]], args: Any) -> str:
+def _report(machine: Machine, results: dict[str, list[dict[str, Any]]], args: Any) -> str:
     lines = [
         "## Demo bank load",
         "",
@@ -259,25 +211,8 @@ def _report(machine: dict[str, str], results: dict[str, list[dict[str, Any]]], a
         "The machine's cores may be shared with other work (see the load average): a quiet "
         "machine loads faster.",
         "",
-        "### Machine",
-        "",
-        "| | |",
-        "|---|---|",
+        machine.table(),
     ]
-    labels = {
-        "date": "Date",
-        "revision": "Code",
-        "cpu": "CPU",
-        "cores": "Cores",
-        "memory": "RAM",
-        "os": "OS",
-        "python": "Python",
-        "sqlite": "SQLite",
-        "postgresql": "PostgreSQL",
-        "load_before": "Load average before (1, 5, 15 min)",
-        "load_after": "Load average after",
-    }
-    lines += [f"| {labels[k]} | {v} |" for k, v in machine.items() if k in labels]
     titles = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     for name, runs in results.items():
         lines += [

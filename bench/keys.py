@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import shutil
 import subprocess
@@ -35,7 +34,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.ledger import cpu
+from bench._machine import Machine
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "doorstep_keys_bench"
@@ -262,8 +261,7 @@ def show(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms" if seconds < 1 else f"{seconds:,.1f} s"
 
 
-def render(r: dict[str, Any]) -> str:
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+def render(r: dict[str, Any], machine: Machine) -> str:
     before, during = r["before"], r["during"]
     lines = [
         "## Key rotation of personal fields (`doorstep keys rotate`, PostgreSQL)",
@@ -273,9 +271,7 @@ def render(r: dict[str, Any]) -> str:
         f"{show(r['load_seconds'])}. Then a new data key and every row re-encrypted in batches of "
         "2,000 (each batch's rows locked for that batch only), while a reader in another process "
         "loaded random customers with their phones and addresses and looked a phone up by its "
-        "blind index. PostgreSQL "
-        f"on the same machine; Python {platform.python_version()}, {cpu()}, {os.cpu_count()} "
-        f"cores, load average {load} at the end (a shared machine).",
+        "blind index. PostgreSQL on the same machine (a shared machine: see the load average).",
         "",
         "| measure | value |",
         "|---|---:|",
@@ -295,6 +291,12 @@ def render(r: dict[str, Any]) -> str:
         "values under the old and the new key decrypt side by side. The reader shares the "
         "machine's cores with the rotation, so part of the slower reads is CPU, not locks.",
         "",
+        f"Baseline, the reads before the rotation (same reader, same database): during the "
+        f"rotation the reader keeps **{during['per_second'] / before['per_second']:.2f}×** its "
+        f"read rate, at {during['median'] / before['median']:.1f}× the median and "
+        f"{during['p95'] / before['p95']:.1f}× the p95 latency.",
+        "",
+        machine.table(),
     ]
     return "\n".join(lines)
 
@@ -318,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.worker:
         print(json.dumps(measure(args.customers, args.seed)))
         return
+    machine = Machine(postgres=args.database_url or args.postgres)
     with database(args.postgres, args.database_url) as env:
         done = subprocess.run(  # noqa: S603
             [sys.executable, "-m", "bench.keys", "--worker", "--customers", str(args.customers)],
@@ -329,7 +332,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     if done.returncode:
         raise SystemExit(f"the measurement failed (exit {done.returncode})")
-    print(render(json.loads(done.stdout.strip().splitlines()[-1])))
+    print(render(json.loads(done.stdout.strip().splitlines()[-1]), machine))
 
 
 if __name__ == "__main__":

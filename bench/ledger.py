@@ -12,8 +12,6 @@ benchmark measures.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +29,8 @@ from doorstep_verify.merkle import (
 from pymerkle import InmemoryTree
 from pymerkle import verify_consistency as pymerkle_verify_consistency
 from pymerkle import verify_inclusion as pymerkle_verify_inclusion
+
+from bench._machine import Machine
 
 BATCH = 10_000
 SINGLE = 100_000
@@ -202,27 +202,13 @@ def show(seconds: float) -> str:
     return f"{seconds * 1e6:.1f} µs"
 
 
-def cpu() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def render(rows: list[Row], same_root: bool, leaves: int) -> str:
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+def render(rows: list[Row], same_root: bool, leaves: int, machine: Machine) -> str:
+    machine.add("pymerkle", version("pymerkle"))
     lines = [
         "## Ledger: Merkle log core (`doorstep_verify`) beside `pymerkle`",
         "",
         f"{leaves:,} leaves of ~190-byte canonical JSON entries, in memory; times are means over "
-        f"{SAMPLES:,} random requests (best of {ROUNDS} rounds). "
-        f"Python {platform.python_version()}, "
-        f"pymerkle {version('pymerkle')}, {cpu()}, {os.cpu_count()} cores, "
-        f"load average {load} at the end.",
+        f"{SAMPLES:,} random requests (best of {ROUNDS} rounds).",
         f"Both compute the same RFC 6962 root: {'yes' if same_root else 'NO'}.",
         "",
         "| operation | doorstep_verify | pymerkle | speed-up |",
@@ -243,13 +229,15 @@ def render(rows: list[Row], same_root: bool, leaves: int) -> str:
         "linked tree in memory and caches subtree roots. Speed-up is how many times faster "
         "doorstep_verify is (below 1× it is slower).",
         "",
+        machine.table(),
     ]
     return "\n".join(lines)
 
 
 def run(leaves: int = 1_000_000, seed: int = 7) -> str:
+    machine = Machine()
     rows, same_root = measure(leaves, seed)
-    return render(rows, same_root, leaves)
+    return render(rows, same_root, leaves, machine)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import resource
 import shutil
@@ -37,7 +36,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bench.ledger import append_batches, cpu, show
+from bench._machine import Machine
+from bench.ledger import append_batches, show
 
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK = 10_000
@@ -275,17 +275,17 @@ def run_database(name: str, args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def render(results: dict[str, dict[str, Any]], memory: dict[str, float], leaves: int) -> str:
+def render(
+    results: dict[str, dict[str, Any]], memory: dict[str, float], leaves: int, machine: Machine
+) -> str:
     names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
     columns = list(results)
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         "## Ledger in the database (`doorstep.ledger`)",
         "",
         f"{leaves:,} entries appended through `ledger_append_many` (blocks of {BLOCK:,} events, "
         f"one transaction), then {SINGLE:,} more one transaction each; proofs are means over "
-        f"{SAMPLES:,} random requests at the final size. Python {platform.python_version()}, "
-        f"{cpu()}, {os.cpu_count()} cores, load average {load} at the end.",
+        f"{SAMPLES:,} random requests at the final size.",
         "",
         "| operation | " + " | ".join(names.get(c, c) for c in columns) + " |",
         "|---|" + "---:|" * len(columns),
@@ -331,6 +331,7 @@ def render(results: dict[str, dict[str, Any]], memory: dict[str, float], leaves:
         f"({ours / theirs:.1f}×). The database path adds canonical JSON, the entry, subject and "
         "node rows, and the head lock; `bench/ledger.py` has the full in-memory comparison.",
         "",
+        machine.table(),
     ]
     return "\n".join(lines)
 
@@ -353,12 +354,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.worker:
         print(json.dumps(measure(args.leaves, args.seed)))
         return
+    chosen = args.databases.split(",")
+    machine = Machine(
+        sqlite="sqlite" in chosen,
+        postgres=(args.database_url or args.postgres) if "postgresql" in chosen else None,
+    )
     results = {}
-    for name in args.databases.split(","):
+    for name in chosen:
         print(f"{name}: {args.leaves:,} entries…", file=sys.stderr)
         results[name] = run_database(name, args)
     memory = measure_in_memory(min(COMPARE, args.leaves))
-    print(render(results, memory, args.leaves))
+    print(render(results, memory, args.leaves, machine))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(benchmark driver peak memory {peak:.0f} MB)", file=sys.stderr)
 

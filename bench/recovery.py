@@ -8,7 +8,9 @@ before and after, in a PostgreSQL cluster of its own (never the shared server).
 2. ``doorstep migrate`` and ``doorstep demo load`` into database ``source``;
 3. ``doorstep ledger verify`` on ``source``; ``pg_dump -Fc``; ``pg_restore`` into ``restored``;
 4. ``doorstep ledger verify`` on ``restored``, and row counts of every table compared;
-5. stop the cluster, delete the folder.
+5. the baseline, same cluster and source: a plain SQL dump (``pg_dump -Fp``) loaded with
+   ``psql`` into a third database, its row counts compared too;
+6. stop the cluster, delete the folder.
 
 ``TempCluster`` and ``backup_restore`` are also what ``tests/deploy/test_recovery.py`` runs, so
 the documented procedure (docs/deploy.md, "Backup and restore") is the tested one.
@@ -18,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import pwd
 import shutil
 import socket
@@ -27,9 +28,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+
+from bench._machine import Machine
 
 FIRST_PORT = 55432
 DOORSTEP = str(Path(sys.executable).with_name("doorstep"))
@@ -224,13 +226,37 @@ def backup_restore(
     )
 
 
+@dataclass
+class PlainDump:
+    dump_seconds: float
+    dump_bytes: int
+    restore_seconds: float
+    counts: dict[str, int]
+
+
+def plain_sql(cluster: TempCluster) -> PlainDump:
+    """The baseline: ``source`` dumped as plain SQL and loaded with ``psql`` into ``plain``."""
+    dump = cluster.folder / "doorstep.sql"
+    started = time.perf_counter()
+    cluster.client("pg_dump", "-Fp", "--no-owner", "-f", str(dump), "source")
+    dumped = time.perf_counter() - started
+    cluster.client("createdb", "plain")
+    started = time.perf_counter()
+    cluster.client("psql", "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", "plain", "-f", str(dump))
+    restored = time.perf_counter() - started
+    return PlainDump(dumped, dump.stat().st_size, restored, cluster.table_counts("plain"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=20_000)
     args = parser.parse_args()
+    machine = Machine()
     with TempCluster() as cluster:
         version = cluster.client("psql", "-d", "postgres", "-Atc", "show server_version").stdout
+        machine.uses_postgres(f"{version.strip()} (a throwaway cluster)")
         result, before, after = backup_restore(cluster, accounts=args.accounts)
+        plain = plain_sql(cluster)
     r = result
     steps = [
         (
@@ -248,18 +274,54 @@ def main() -> None:
         ("every table's row count equal after restore", "yes" if before == after else "NO"),
     ]
     table = "\n".join(f"| {step} | {value} |" for step, value in steps)
+    versus = "\n".join(
+        f"| {what} | {ours} | {base} | {ratio} |"
+        for what, ours, base, ratio in [
+            (
+                "dump",
+                f"{r.dump_seconds:.1f} s",
+                f"{plain.dump_seconds:.1f} s",
+                f"{plain.dump_seconds / r.dump_seconds:.2f}×",
+            ),
+            (
+                "dump size",
+                f"{r.dump_bytes / 1e6:.1f} MB",
+                f"{plain.dump_bytes / 1e6:.1f} MB",
+                f"{plain.dump_bytes / r.dump_bytes:.2f}×",
+            ),
+            (
+                "restore into an empty database",
+                f"{r.restore_seconds:.1f} s",
+                f"{plain.restore_seconds:.1f} s",
+                f"{plain.restore_seconds / r.restore_seconds:.2f}×",
+            ),
+            (
+                "every table's row count equal to the source",
+                "yes" if before == after else "NO",
+                "yes" if before == plain.counts else "NO",
+                "",
+            ),
+        ]
+    )
     print(
         f"""## Recovery: pg_dump / pg_restore with the ledger verified (`bench.recovery`)
 
-`python -m bench.recovery --accounts {args.accounts}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,
-{platform.node()} ({os.cpu_count()} cores, {platform.machine()}), Python
-{platform.python_version()}, PostgreSQL {version.strip()} in a throwaway cluster (`initdb` in a
-temporary folder, fsync off, so the timings are of the work, not of this machine's disk).
+`python -m bench.recovery --accounts {args.accounts}`: PostgreSQL in a throwaway cluster (`initdb`
+in a temporary folder, fsync off, so the timings are of the work, not of this machine's disk).
 
 | step | result |
 |---|---|
 {table}
-"""
+
+Baseline, same cluster and source database: a plain SQL dump (`pg_dump -Fp`) loaded with
+`psql -f` (the ratio is the baseline's over the custom format's: above 1×, the documented
+`pg_dump -Fc` / `pg_restore` is faster or smaller).
+
+| | `pg_dump -Fc` / `pg_restore` | plain SQL / `psql` (baseline) | baseline / ours |
+|---|---:|---:|---:|
+{versus}
+
+{machine.table()}"""
     )
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
-import platform
 import resource
 import time
 import warnings
@@ -30,6 +28,7 @@ import pandas as pd
 import polars as pl
 import scorecardpy as sc
 
+from bench._machine import Machine
 from doorstep.scoring.features import History, customer_features, table
 from doorstep.scoring.gbm import fit_gbm
 from doorstep.scoring.scorecard import Scorecard, fit_scorecard
@@ -146,6 +145,7 @@ def peak_mb() -> float:
 
 
 def run(accounts: int, seed: int) -> str:
+    machine = Machine()
     start = time.perf_counter()
     history = book(accounts, seed)
     generated = time.perf_counter() - start
@@ -190,7 +190,6 @@ def run(accounts: int, seed: int) -> str:
     )
 
     end_to_end = feature_time + score_time
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         "## Scoring: features and scores for 1,000,000 accounts"
         if accounts == 1_000_000
@@ -199,8 +198,7 @@ def run(accounts: int, seed: int) -> str:
         f"{accounts:,} synthetic card accounts × {MONTHS} months: {rows:,} statement and payment "
         f"rows (generated in {generated:.1f} s, not counted). Features as of {AS_OF} with Polars "
         f"{version('polars')}, scorecard with {len(used)} characteristics, top-3 reason codes for "
-        f"every account. Python {platform.python_version()}, {os.cpu_count()} cores, load "
-        f"average {load} at the end.",
+        f"every account.",
         "",
         "| step | time | rate |",
         "|---|---:|---:|",
@@ -224,6 +222,7 @@ def run(accounts: int, seed: int) -> str:
         f"SHAP contributions add up to the raw score: {'yes' if reproduces else 'NO'}. "
         f"Reason-code arrays: {reason_codes[0].shape[0]:,} × {reason_codes[0].shape[1]}.",
         "",
+        machine.table(),
     ]
     return "\n".join(lines)
 

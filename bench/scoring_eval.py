@@ -9,8 +9,6 @@ markdown section with the issue's targets checked and the published figures for 
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from bench._machine import Machine
 from doorstep.scoring.evaluation import evaluate
 from doorstep.scoring.table import prepare, read_csv
 
@@ -117,8 +116,9 @@ def _mark(value: float, floor: float | None) -> str:
     return f"{value:.3f} {'✓' if value >= floor else '✗'} (≥ {floor})"
 
 
-def render(results: list[tuple[DataSet, dict[str, Any], float]]) -> str:
-    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+def render(results: list[tuple[DataSet, dict[str, Any], float]], machine: Machine) -> str:
+    machine.add("optbinning", version("optbinning"))
+    machine.add("lightgbm", version("lightgbm"))
     lines = [
         "## Scoring: cross-validated evaluation on public credit data",
         "",
@@ -126,8 +126,7 @@ def render(results: list[tuple[DataSet, dict[str, Any], float]]) -> str:
         "(≤ 8 bins, ≥ 5 % per bin, monotonic numeric bins, IV ≥ 0.02) + logistic regression "
         "scorecard, and LightGBM (500 rounds, lr 0.03, 15 leaves, one thread, deterministic), "
         "both refitted inside every fold; figures are fold means, ✓/✗ against the issue's "
-        f"targets. Python {platform.python_version()}, optbinning {version('optbinning')}, "
-        f"lightgbm {version('lightgbm')}, {os.cpu_count()} cores, load average {load} at the end.",
+        "targets.",
         "",
         "| data set | rows | positives | scorecard AUC | Gini | KS | Brier "
         "| LightGBM AUC | Gini | KS | Brier | time |",
@@ -145,7 +144,7 @@ def render(results: list[tuple[DataSet, dict[str, Any], float]]) -> str:
         )
     lines += ["", "Published figures for the same data (ROC AUC unless stated):", ""]
     lines += [f"- **{data_set.name}**: {data_set.published}" for data_set, _, _ in results]
-    lines += ["", *SOURCES, ""]
+    lines += ["", *SOURCES, "", machine.table()]
     return "\n".join(lines)
 
 
@@ -154,9 +153,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--only", help="Run only the data set whose name contains this text.")
     args, _ = parser.parse_known_args(argv)
+    machine = Machine()
     chosen = [d for d in DATA_SETS if not args.only or args.only.lower() in d.name.lower()]
     results = [(d, *run_one(d, args.data)) for d in chosen]
-    print(render(results))
+    print(render(results, machine))
 
 
 if __name__ == "__main__":
