@@ -41,6 +41,7 @@ from bench._machine import Machine
 from bench.recovery import TempCluster, doorstep
 
 ROOT = Path(__file__).resolve().parent.parent
+BASELINE = "baseline: /healthz, anonymous (no work)"
 BIN = Path(sys.executable).parent
 
 
@@ -236,6 +237,8 @@ def _where_the_time_goes(
         )
     ]
     requests += [(f"field sync ({batch} notes)", sync), ("assistant ask", ask)]
+    # The baseline: the same stack (middleware, the test client) answering without any work.
+    requests.append((BASELINE, lambda: debtor.get("/healthz")))
     rows = []
     for name, send in requests:
         send()  # warm caches
@@ -429,6 +432,7 @@ def run(args: argparse.Namespace) -> None:
         server.wait(timeout=30)
     load_after = os.getloadavg()
 
+    floor = next(ms for name, _, ms, _ in breakdown if name == BASELINE)
     by_name = {row["Name"]: row for row in stats}
     synced = by_name.get("field sync", {})
     answered = (int(synced.get("Request Count", 0)) - int(synced.get("Failure Count", 0))) * (
@@ -470,9 +474,12 @@ def run(args: argparse.Namespace) -> None:
         "",
         f"Where the time goes (in-process, mean of {args.samples} requests, no network):",
         "",
-        "| request | queries | ms per request | % of it in the database |",
-        "|---|---:|---:|---:|",
-        *(f"| {n} | {q} | {ms:.1f} | {share:.0f} % |" for n, q, ms, share in breakdown),
+        "| request | queries | ms per request | % of it in the database | × the baseline |",
+        "|---|---:|---:|---:|---:|",
+        *(
+            f"| {n} | {q} | {ms:.1f} | {share:.0f} % | {ms / floor:.0f}× |"
+            for n, q, ms, share in breakdown
+        ),
         "",
         "The query counts do not depend on the number of rows shown, and a sync's grow by the "
         "same few queries per record (`tests/deploy/test_query_counts.py`).",
