@@ -56,43 +56,18 @@ def gateway_sent(path: Path) -> list[str]:
 
 
 def champion_install(*, owner: Any, as_of: date) -> Any:
-    """An approved champion scorecard (and its LightGBM) fitted on synthetic rows in a second,
-    as ``scoring/tests/test_partitions.py`` does: the real training is not what is tested."""
-    import numpy as np
-    import pandas as pd  # type: ignore[import-untyped]
-
-    from doorstep.scoring import services, training
-    from doorstep.scoring.features import FEATURE_NAMES
-    from doorstep.scoring.gbm import fit_gbm
+    """An approved champion scorecard (and its LightGBM) fitted on synthetic rows in a second:
+    the real training is not what is tested."""
     from doorstep.scoring.models import ModelVersion
-    from doorstep.scoring.scorecard import fit_scorecard
+    from doorstep.scoring.testing import synthetic_model_version
 
-    rng = np.random.default_rng(1)
-    rows = 1500
-    frame = pd.DataFrame({name: rng.uniform(0, 1, rows) for name in FEATURE_NAMES})
-    frame["dpd_now"] = rng.integers(1, 200, rows).astype(float)
-    frame["pay_to_due_6m"] = rng.uniform(0, 1.2, rows)
-    logit = -1 + frame["dpd_now"] / 60 - 2 * frame["pay_to_due_6m"]
-    bad = (rng.uniform(size=rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
-    card = fit_scorecard(frame, bad, numeric=["dpd_now", "pay_to_due_6m"], categorical=[])
-    return ModelVersion.objects.create(
-        name=services.MODEL_NAME,
-        version=1,
-        target=training.TARGET,
-        owner=owner,
+    return synthetic_model_version(
+        owner,
+        seed=1,
         status=ModelVersion.Status.CHAMPION,
-        trained_at=f"{as_of.isoformat()}T00:00:00+08:00",
         data_from=date(as_of.year - 1, 1, 31),
         data_to=as_of,
-        data_fingerprint="1" * 64,
-        rows=rows,
-        positives=int(bad.sum()),
-        features=list(card.features),
-        params={},
-        metrics={"models": {"scorecard": {"auc": 0.8}, "lightgbm": {"auc": 0.8}}},
-        scorecard=card.as_dict(),
-        lightgbm=fit_gbm(frame, bad, categorical=[], rounds=20)[0].model_to_string(),
-        reference=training.reference_of(card, frame),
+        trained_at=f"{as_of.isoformat()}T00:00:00+08:00",
     )
 
 

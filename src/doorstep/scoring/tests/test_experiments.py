@@ -7,8 +7,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -20,10 +18,9 @@ from doorstep.ledger.models import LedgerEntry
 from doorstep.oversight.models import ApprovalRequest
 from doorstep.oversight.services import approval_decide
 from doorstep.portfolio.models import Payment
-from doorstep.scoring import abtest, selectors, services, training
-from doorstep.scoring.features import FEATURE_NAMES
+from doorstep.scoring import abtest, selectors, services
 from doorstep.scoring.models import Experiment, ExperimentCase, ModelVersion, Score
-from doorstep.scoring.scorecard import fit_scorecard
+from doorstep.scoring.testing import synthetic_model_version
 
 pytestmark = pytest.mark.django_db
 
@@ -36,42 +33,13 @@ def english(settings):  # type: ignore[no-untyped-def]
     settings.LANGUAGE_CODE = "en"
 
 
-def _version(owner: object, version: int, slope: float) -> ModelVersion:
-    """A scorecard fitted on made-up customer-months; ``slope`` sets how much arrears weigh,
-    so two versions score the same case differently."""
-    rng = np.random.default_rng(version)
-    rows = 1500
-    frame = pd.DataFrame({name: rng.uniform(0, 1, rows) for name in FEATURE_NAMES})
-    frame["dpd_now"] = rng.integers(1, 200, rows).astype(float)
-    frame["pay_to_due_6m"] = rng.uniform(0, 1.2, rows)
-    logit = -1 + frame["dpd_now"] / slope - 2 * frame["pay_to_due_6m"]
-    bad = (rng.uniform(size=rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
-    card = fit_scorecard(frame, bad, numeric=["dpd_now", "pay_to_due_6m"], categorical=[])
-    return ModelVersion.objects.create(
-        name=services.MODEL_NAME,
-        version=version,
-        target=training.TARGET,
-        owner=owner,
-        trained_at="2026-06-01T00:00:00+08:00",
-        data_from=date(2026, 1, 31),
-        data_to=date(2026, 5, 31),
-        data_fingerprint=f"{version}" * 64,
-        rows=rows,
-        positives=int(bad.sum()),
-        features=list(card.features),
-        params={},
-        metrics={"models": {"scorecard": {"auc": 0.8}, "lightgbm": {"auc": 0.8}}},
-        scorecard=card.as_dict(),
-        lightgbm="",
-        reference=training.reference_of(card, frame),
-    )
-
-
 def _champion_and_challenger(world: World) -> tuple[ModelVersion, ModelVersion]:
-    champion = _version(world.user("manager_wang"), 1, 60)
+    champion = synthetic_model_version(world.user("manager_wang"), version=1, slope=60, gbm=False)
     ModelVersion.objects.filter(pk=champion.pk).update(status=ModelVersion.Status.CHAMPION)
     champion.refresh_from_db()
-    return champion, _version(world.user("manager_wang"), 2, 15)
+    return champion, synthetic_model_version(
+        world.user("manager_wang"), version=2, slope=15, gbm=False
+    )
 
 
 def _splitting_seed(case_ids: list[int], share: float) -> int:

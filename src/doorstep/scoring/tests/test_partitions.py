@@ -12,8 +12,6 @@ from decimal import Decimal
 from io import StringIO
 from typing import Any
 
-import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 import polars as pl
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,9 +20,8 @@ from django.test import Client
 
 from doorstep.cases.models import Case
 from doorstep.ledger.models import LedgerEntry
-from doorstep.scoring import services, tasks, training
-from doorstep.scoring.features import FEATURE_NAMES, customer_features
-from doorstep.scoring.gbm import fit_gbm
+from doorstep.scoring import services, tasks
+from doorstep.scoring.features import customer_features
 from doorstep.scoring.history import history_load
 from doorstep.scoring.models import (
     ExperimentCase,
@@ -33,7 +30,7 @@ from doorstep.scoring.models import (
     ScoringPartition,
     ScoringRun,
 )
-from doorstep.scoring.scorecard import fit_scorecard
+from doorstep.scoring.testing import synthetic_model_version
 from doorstep.staff.models import Branch
 
 pytestmark = pytest.mark.django_db
@@ -55,35 +52,6 @@ FIELDS = (
 )
 
 
-def _version(owner: Any, version: int, slope: float) -> ModelVersion:
-    rng = np.random.default_rng(version)
-    rows = 1500
-    frame = pd.DataFrame({name: rng.uniform(0, 1, rows) for name in FEATURE_NAMES})
-    frame["dpd_now"] = rng.integers(1, 200, rows).astype(float)
-    frame["pay_to_due_6m"] = rng.uniform(0, 1.2, rows)
-    logit = -1 + frame["dpd_now"] / slope - 2 * frame["pay_to_due_6m"]
-    bad = (rng.uniform(size=rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
-    card = fit_scorecard(frame, bad, numeric=["dpd_now", "pay_to_due_6m"], categorical=[])
-    return ModelVersion.objects.create(
-        name=services.MODEL_NAME,
-        version=version,
-        target=training.TARGET,
-        owner=owner,
-        trained_at="2026-06-01T00:00:00+08:00",
-        data_from=date(2026, 1, 31),
-        data_to=date(2026, 5, 31),
-        data_fingerprint=f"{version}" * 64,
-        rows=rows,
-        positives=int(bad.sum()),
-        features=list(card.features),
-        params={},
-        metrics={"models": {"scorecard": {"auc": 0.8}, "lightgbm": {"auc": 0.8}}},
-        scorecard=card.as_dict(),
-        lightgbm=fit_gbm(frame, bad, categorical=[], rounds=20)[0].model_to_string(),
-        reference=training.reference_of(card, frame),
-    )
-
-
 @pytest.fixture
 def bank() -> list[int]:
     """A small demo bank with a champion and a running champion–challenger experiment (so
@@ -101,10 +69,14 @@ def bank() -> list[int]:
         stderr=StringIO(),
     )
     owner = get_user_model().objects.get(username="manager_wang")
-    champion = _version(owner, 1, 60)
+    champion = synthetic_model_version(owner, version=1, slope=60)
     ModelVersion.objects.filter(pk=champion.pk).update(status=ModelVersion.Status.CHAMPION)
     services.experiment_start(
-        challenger=_version(owner, 2, 15), share=Decimal("0.3"), seed=5, actor=owner, on=AS_OF
+        challenger=synthetic_model_version(owner, version=2, slope=15),
+        share=Decimal("0.3"),
+        seed=5,
+        actor=owner,
+        on=AS_OF,
     )
     return _branches_with_cases()
 

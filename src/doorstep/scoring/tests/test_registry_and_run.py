@@ -7,7 +7,6 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd  # type: ignore[import-untyped]
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -23,45 +22,15 @@ from doorstep.ledger.models import LedgerEntry
 from doorstep.oversight.services import approval_decide
 from doorstep.scoring import services, training
 from doorstep.scoring.features import FEATURE_NAMES
-from doorstep.scoring.gbm import fit_gbm
 from doorstep.scoring.history import history_load
 from doorstep.scoring.models import ModelVersion, Score, ScoringRun
-from doorstep.scoring.scorecard import Scorecard, fit_scorecard
+from doorstep.scoring.scorecard import Scorecard
+from doorstep.scoring.testing import synthetic_model_version
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 6, 30)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def _synthetic_version(owner: object, version: int = 1) -> ModelVersion:
-    """A scorecard fitted on made-up customer-months: quick, and enough to score with."""
-    rng = np.random.default_rng(4)
-    rows = 1500
-    frame = pd.DataFrame({name: rng.uniform(0, 1, rows) for name in FEATURE_NAMES})
-    frame["dpd_now"] = rng.integers(1, 200, rows).astype(float)
-    frame["pay_to_due_6m"] = rng.uniform(0, 1.2, rows)
-    logit = -1 + frame["dpd_now"] / 60 - 2 * frame["pay_to_due_6m"]
-    bad = (rng.uniform(size=rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
-    card = fit_scorecard(frame, bad, numeric=["dpd_now", "pay_to_due_6m"], categorical=[])
-    return ModelVersion.objects.create(
-        name=services.MODEL_NAME,
-        version=version,
-        target=training.TARGET,
-        owner=owner,
-        trained_at="2026-06-01T00:00:00+08:00",
-        data_from=date(2026, 1, 31),
-        data_to=date(2026, 5, 31),
-        data_fingerprint="0" * 64,
-        rows=rows,
-        positives=int(bad.sum()),
-        features=list(card.features),
-        params={},
-        metrics={"models": {"scorecard": {"auc": 0.8}, "lightgbm": {"auc": 0.8}}},
-        scorecard=card.as_dict(),
-        lightgbm=fit_gbm(frame, bad, categorical=[], rounds=30)[0].model_to_string(),
-        reference=training.reference_of(card, frame),
-    )
 
 
 def _promote(world: World, version: ModelVersion) -> None:
@@ -76,9 +45,9 @@ def _promote(world: World, version: ModelVersion) -> None:
 
 
 def test_a_challenger_becomes_champion_only_when_someone_else_approves(world: World) -> None:
-    old = _synthetic_version(world.user("manager_wang"), version=1)
+    old = synthetic_model_version(world.user("manager_wang"), version=1, seed=4)
     ModelVersion.objects.filter(pk=old.pk).update(status=ModelVersion.Status.CHAMPION)
-    new = _synthetic_version(world.user("manager_wang"), version=2)
+    new = synthetic_model_version(world.user("manager_wang"), version=2, seed=4)
     request = services.model_promotion_request(
         version=new, requested_by=world.user("manager_wang"), reason="Better on recent data."
     )
@@ -110,7 +79,7 @@ def test_scoring_without_a_champion_is_a_usage_error(world: World) -> None:
 
 
 def test_a_run_scores_every_open_case_and_repeating_the_date_replaces_it(world: World) -> None:
-    version = _synthetic_version(world.user("manager_wang"))
+    version = synthetic_model_version(world.user("manager_wang"), seed=4)
     _promote(world, version)
 
     first = services.scores_run(as_of=AS_OF)
@@ -130,7 +99,7 @@ def test_a_run_scores_every_open_case_and_repeating_the_date_replaces_it(world: 
 
 
 def test_lightgbm_reasons_are_kept_for_the_worklist_only(world: World) -> None:
-    _promote(world, _synthetic_version(world.user("manager_wang")))
+    _promote(world, synthetic_model_version(world.user("manager_wang"), seed=4))
 
     services.scores_run(as_of=AS_OF)
 
@@ -149,7 +118,7 @@ def test_lightgbm_reasons_are_kept_for_the_worklist_only(world: World) -> None:
 def test_stored_points_are_the_scorecard_points_and_reasons_are_points_lost(
     world: World,
 ) -> None:
-    version = _synthetic_version(world.user("manager_wang"))
+    version = synthetic_model_version(world.user("manager_wang"), seed=4)
     _promote(world, version)
     services.scores_run(as_of=AS_OF)
     card = Scorecard.from_dict(version.scorecard)
@@ -174,7 +143,7 @@ def test_stored_points_are_the_scorecard_points_and_reasons_are_points_lost(
 
 
 def test_agents_see_scores_of_their_own_cases_only(world: World) -> None:
-    _promote(world, _synthetic_version(world.user("manager_wang")))
+    _promote(world, synthetic_model_version(world.user("manager_wang"), seed=4))
     services.scores_run(as_of=AS_OF)
     client = Client()
     client.force_login(world.user("agent_li"))
@@ -197,7 +166,7 @@ def test_agents_see_scores_of_their_own_cases_only(world: World) -> None:
 
 
 def test_managers_read_the_registry_with_metrics(world: World) -> None:
-    version = _synthetic_version(world.user("manager_wang"))
+    version = synthetic_model_version(world.user("manager_wang"), seed=4)
     client = Client()
     client.force_login(world.user("manager_wang"))
 
@@ -240,7 +209,7 @@ def test_the_demo_bank_history_is_learnable_and_training_is_reproducible() -> No
 
 
 def test_a_hold_without_allowed_channels_puts_the_case_on_hold(world: World) -> None:
-    _promote(world, _synthetic_version(world.user("manager_wang")))
+    _promote(world, synthetic_model_version(world.user("manager_wang"), seed=4))
     with transaction.atomic():
         hold_add(
             customer=world.debtor_zhang,
@@ -257,7 +226,7 @@ def test_a_hold_without_allowed_channels_puts_the_case_on_hold(world: World) -> 
 
 
 def test_the_case_page_include_shows_points_and_what_lost_them(world: World) -> None:
-    _promote(world, _synthetic_version(world.user("manager_wang")))
+    _promote(world, synthetic_model_version(world.user("manager_wang"), seed=4))
     page = Template("{% load scoring_ui %}{% case_score case %}")
     before = page.render(Context({"case": world.zhang_case}))
     services.scores_run(as_of=AS_OF)
