@@ -296,6 +296,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 
 API_TOKEN_LIFETIME_HOURS = env_int("API_TOKEN_LIFETIME_HOURS", default=12)
 
+# The secret the SMS/e-mail gateway signs its delivery receipts with (HMAC-SHA256 of the body,
+# docs/remote.md "Delivery receipts"); unset, POST /api/v1/gateway/receipts answers 503.
+SMS_GATEWAY_RECEIPT_SECRET = env_str("SMS_GATEWAY_RECEIPT_SECRET") or ""
+
 # Access-log alerts (docs/permissions.md): one person revealing this many distinct customers
 # within the window raises an alert for compliance.
 ACCESS_ALERT_CUSTOMERS = env_int("ACCESS_ALERT_CUSTOMERS", default=50)

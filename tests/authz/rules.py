@@ -333,6 +333,7 @@ API_RULES: dict[str, Rule] = {
     "POST /api/v1/remote/quality/samples": {CM, BA, IA, HO},
     "POST /api/v1/remote/quality/reviews/{review_id}": UNBUILT,
     "GET /api/v1/remote/quality/trends": {CM, BA, IA, HO},
+    "POST /api/v1/gateway/receipts": NOBODY,  # GATEWAY: the body signed with the shared secret
     "GET /api/v1/legal/matters": STAFF,
     "GET /api/v1/legal/matters/{matter_id}": UNBUILT,
     "POST /api/v1/cases/{case_id}/legal": {FA, PA, CM, BA, LS, HO},

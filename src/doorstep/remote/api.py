@@ -1,23 +1,30 @@
 """Remote collection over JSON: allocation rules and runs, the phone queue and calls, templates
-and campaigns. Thin: parse, one selector or service call, serialise. Money is a string with two
-decimals; times are ISO 8601 with their offset.
+and campaigns, and the gateway's delivery receipts (signed by the gateway, not a staff token).
+Thin: parse, one selector or service call, serialise. Money is a string with two decimals;
+times are ISO 8601 with their offset.
 
 No ``from __future__ import annotations``: Ninja reads the signatures at import time.
 """
 
-from datetime import date, datetime
+import hashlib
+import hmac
+import re
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
 from ninja.responses import Status
-from pydantic import PlainSerializer, WithJsonSchema
+from ninja.security import APIKeyHeader
+from pydantic import AwareDatetime, PlainSerializer, WithJsonSchema, field_validator
+from pydantic_core import PydanticCustomError
 
 from doorstep.cases.selectors import CaseAction, CaseNotFound, case_get
-from doorstep.core.api_errors import ApiInput
+from doorstep.core.api_errors import ApiInput, ErrorOut
 from doorstep.core.errors import DomainError
 from doorstep.core.masking import mask_phone
 from doorstep.remote import clock, services
@@ -27,6 +34,7 @@ from doorstep.remote.models import (
     AllocationRun,
     Call,
     Campaign,
+    CampaignMessage,
     MessageTemplate,
     QualityReview,
     TemplateVersion,
@@ -567,3 +575,91 @@ class TrendOut(Schema):
 def quality_trend_list(request: HttpRequest, by: str = "agent") -> list[Trend]:
     """Average review score per month, by ``agent`` or ``team``."""
     return quality_trends(user=request.user, by=by)
+
+
+# ---------------------------------------------------------------------------------------------
+# Delivery receipts from the SMS/e-mail gateway
+
+
+class ReceiptsDisabled(DomainError):
+    status = 503
+
+
+class BadSignature(DomainError):
+    status = 401
+
+
+SIGNATURE = re.compile(r"sha256=([0-9a-fA-F]{64})")
+MAX_OFFSET = timedelta(hours=14)  # real offsets run from -12:00 to +14:00 (Kiribati)
+
+
+class GatewaySignature(APIKeyHeader):
+    """The gateway signs each receipt: ``X-Gateway-Signature: sha256=<hex>``, the HMAC-SHA256 of
+    the raw body under ``settings.SMS_GATEWAY_RECEIPT_SECRET``. Checked before the body is
+    parsed, so nothing unsigned is ever read. A request without a well-formed signature is
+    refused (401) whatever the configuration; a signed one while no secret is configured gets
+    503, which a gateway retries once receipts are switched on."""
+
+    param_name = "X-Gateway-Signature"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> str | None:
+        given = SIGNATURE.fullmatch(key or "")
+        if given is None:
+            raise BadSignature(
+                "bad_signature", _("Sign the body: X-Gateway-Signature: sha256=<hex>.")
+            )
+        secret = settings.SMS_GATEWAY_RECEIPT_SECRET
+        if not secret:
+            raise ReceiptsDisabled(
+                "receipts_disabled", _("Delivery receipts are not switched on here.")
+            )
+        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, given.group(1).lower()):
+            raise BadSignature("bad_signature", _("The signature does not match the body."))
+        return "gateway"
+
+
+class ReceiptIn(ApiInput):
+    ref: str = Field(min_length=1, max_length=64, description="The gateway's reference.")
+    delivered: bool
+    at: AwareDatetime = Field(description="When it was delivered (or given up), with its offset.")
+
+    @field_validator("at")
+    @classmethod
+    def _real_offset(cls, value: datetime) -> datetime:
+        # Python takes offsets up to ±23:59, PostgreSQL only up to ±15:59: a 500 there.
+        offset = value.utcoffset()
+        if offset is None or not -MAX_OFFSET <= offset <= MAX_OFFSET:
+            raise PydanticCustomError(
+                "offset_range", _("Give an offset from UTC between -14:00 and +14:00.")
+            )
+        return value
+
+
+class ReceiptOut(Schema):
+    ref: str
+    kind: str = Field(description="campaign_message or promise_reminder")
+    id: int
+    status: str
+    contact_id: int | None
+
+
+@router.post(
+    "/gateway/receipts",
+    auth=GatewaySignature(),
+    response={200: ReceiptOut, 409: ErrorOut, 503: ErrorOut},
+)
+def gateway_receipts(request: HttpRequest, payload: ReceiptIn) -> dict[str, Any]:
+    """One delivery receipt from the SMS/e-mail gateway, for a campaign message or a promise
+    reminder it accepted earlier: the contact is recorded, delivered or not. 404 ``unknown_ref``
+    naming ``ref``; 409 ``receipt_twice`` for a second receipt (a replay changes nothing); 401
+    ``bad_signature``; 503 ``receipts_disabled`` while no secret is configured."""
+    done = services.gateway_receipt(ref=payload.ref, delivered=payload.delivered, at=payload.at)
+    kind = "campaign_message" if isinstance(done, CampaignMessage) else "promise_reminder"
+    return {
+        "ref": payload.ref,
+        "kind": kind,
+        "id": done.pk,
+        "status": done.status,
+        "contact_id": done.contact_id,
+    }

@@ -8,6 +8,8 @@
   from it (promise and its reminder, call-back, dispute hold, phone verification).
 - Templates (``template_create``, ``template_version_propose``; approved through oversight)
   and campaigns (``campaign_create``, ``campaign_run``, ``message_receipt``).
+- Delivery receipts from the gateway (``gateway_receipt``): to the campaign message or the
+  promise reminder that carries the reference.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from doorstep.ledger.services import ledger_append
 from doorstep.oversight.models import ApprovalRequest
 from doorstep.oversight.services import approval_request
 from doorstep.plans import services as plan_services
+from doorstep.plans.models import PromiseReminder
 from doorstep.portfolio.models import Account, Address, Customer, Phone
 from doorstep.portfolio.services import phone_verification_set
 from doorstep.remote import allocation, quality, worklist
@@ -936,6 +939,28 @@ def message_receipt(*, gateway_ref: str, delivered: bool, at: datetime) -> Campa
         )
     message.save(update_fields=["status", "contact"])
     return message
+
+
+class UnknownReceiptRef(DomainError):
+    """A receipt for a reference no message and no reminder carries (HTTP 404)."""
+
+    status = 404
+
+
+def gateway_receipt(
+    *, ref: str, delivered: bool, at: datetime
+) -> CampaignMessage | PromiseReminder:
+    """A delivery receipt from the gateway, whatever it sent: the campaign message or the promise
+    reminder carrying ``ref`` gets it, through its own service (each records the contact,
+    delivered or not, in its own transaction). Unknown ``ref``: ``UnknownReceiptRef``; a second
+    receipt: ``ConflictError``."""
+    if ref and CampaignMessage.objects.filter(gateway_ref=ref).exists():
+        return message_receipt(gateway_ref=ref, delivered=delivered, at=at)
+    if ref and PromiseReminder.objects.filter(gateway_ref=ref).exists():
+        return plan_services.promise_reminder_receipt(gateway_ref=ref, delivered=delivered, at=at)
+    raise UnknownReceiptRef(
+        "unknown_ref", _("No message or reminder has that reference."), field="ref"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
