@@ -14,6 +14,7 @@ of request schemas, and ``BoundedPageNumberPagination``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, MutableMapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils.functional import Promise
@@ -81,19 +82,29 @@ _PROBLEMS: dict[str, Promise] = {
 }
 
 
-class ApiInput(Schema):
-    """Base of every request schema: refuses NUL characters in any text.
+MAX_UTC_OFFSET = timedelta(hours=14)  # real offsets run from -12:00 to +14:00 (Kiribati)
 
-    PostgreSQL cannot store them (nor compare against them), so a NUL that got as far as a query
-    would be a 500 instead of a 422 naming the field.
+
+class ApiInput(Schema):
+    """Base of every request schema: refuses NUL characters in any text, and times whose
+    offset from UTC no place has.
+
+    PostgreSQL cannot store a NUL (nor compare against one), nor an offset beyond ±15:59 that
+    Python accepts (up to ±23:59), so either would be a 500 instead of a 422 naming the field.
     """
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        texts = value if isinstance(value, list) else [value]
-        if any(isinstance(text, str) and "\x00" in text for text in texts):
+    def _storable(cls, value: Any) -> Any:
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in items):
             raise PydanticCustomError("string_nul", "Text may not contain NUL characters")
+        for moment in items:
+            offset = moment.utcoffset() if isinstance(moment, datetime) else None
+            if offset is not None and not -MAX_UTC_OFFSET <= offset <= MAX_UTC_OFFSET:
+                raise PydanticCustomError(
+                    "offset_range", str(_("Give an offset from UTC between -14:00 and +14:00."))
+                )
         return value
 
 

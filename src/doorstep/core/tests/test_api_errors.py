@@ -229,12 +229,20 @@ def test_problems_of_one_field_are_listed_once_each() -> None:
             {"status": "legal", "reason": "\x00"},
             "reason",
         ),
+        (  # Python takes an offset up to ±23:59, PostgreSQL only to ±15:59
+            "post",
+            "/api/v1/compliance/decide",
+            {"case_id": "{zhang}", "channel": "call", "at": "2026-07-01T10:00:00+16:00"},
+            "at",
+        ),
     ],
 )
 def test_input_the_database_cannot_hold_answers_422_not_500(
     world, manager, method, url, payload, field
 ) -> None:
     url = url.format(zhang=world.zhang_case.pk)
+    if payload and payload.get("case_id") == "{zhang}":
+        payload = {**payload, "case_id": world.zhang_case.pk}
     if method == "get":
         response = manager.get(url)
     else:
