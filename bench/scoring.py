@@ -216,8 +216,8 @@ def run(accounts: int, seed: int) -> str:
         "",
         f"Both apply the very same scorecard (ours exported to scorecardpy's card format; its "
         f"`woebin` no longer runs on pandas 3, so the bins are ours): largest difference "
-        f"{difference:.2g} points. Ours is {their_time / score_time:.1f}× faster while also "
-        f"producing reason codes. Peak memory after our scoring: "
+        f"{difference:.2g} points. Ours takes {score_time / their_time:.2f}× scorecardpy's time "
+        f"while also producing the top-3 reason codes. Peak memory after our scoring: "
         f"{ours_peak:,.0f} MB (the whole book in memory); after everything: {peak_mb():,.0f} MB. "
         f"SHAP contributions add up to the raw score: {'yes' if reproduces else 'NO'}. "
         f"Reason-code arrays: {reason_codes[0].shape[0]:,} × {reason_codes[0].shape[1]}.",
