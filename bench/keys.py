@@ -70,6 +70,8 @@ def _customers(start: int, count: int, seed: int) -> dict[str, dict[str, Any]]:
         "birth_date": born,
         "employer": [f"杭州某科技有限公司{k % 997}" for k in n.tolist()],
         "occupation": [""] * count,
+        "email": [f"cu{k:09d}@mail.example.cn" for k in n.tolist()],
+        "preferred_language": ["zh-hans"] * count,
         "monthly_income": rng.integers(300_000, 3_000_000, count),
         "assets_value": rng.integers(0, 100_000_000, count),
         "assets_description": ["一辆车"] * count,
