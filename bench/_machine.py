@@ -69,7 +69,8 @@ def operating_system() -> str:
 
 
 def revision() -> str:
-    """The short commit, with "+ uncommitted changes" when the working tree differs from it."""
+    """The short commit, with "+ uncommitted changes" when the code in the working tree differs
+    from it."""
     if os.environ.get("BENCH_REVISION"):
         return os.environ["BENCH_REVISION"]
 
@@ -90,7 +91,8 @@ def revision() -> str:
     commit = git("rev-parse", "--short", "HEAD")
     if not commit:
         return "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # The document the benchmarks write into is not code: its changes do not count.
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!docs/benchmarks.md")
     return f"{commit} + uncommitted changes" if dirty else commit
 
 
