@@ -1,21 +1,25 @@
-"""A field app's day synced while its database restarts: the phone side of the recovery test.
+"""A field app's day synced while its database restarts: the recovery test and benchmark.
 
-Run as ``python -m bench.field_restart setup|phone|count`` with ``DATABASE_URL`` set to the
-test's own PostgreSQL cluster. ``setup`` migrates and schedules one visit; ``phone`` sends the
-day's records in batches to ``POST /api/v1/field/sync`` the way the app does — a batch whose
-answer does not come back (the server's database went away mid-request) stays queued and is sent
-again — printing ``answered N`` after each answered batch; ``count`` prints what the server
-holds as JSON. The test restarts the cluster while ``phone`` runs.
+``restart_mid_sync`` runs the whole scenario on a throwaway cluster (the test and
+``bench.recovery`` call it). Its steps run as ``python -m bench.field_restart
+setup|phone|count`` with ``DATABASE_URL`` set to that cluster: ``setup`` migrates and
+schedules one visit; ``phone`` sends the day's records in batches to ``POST
+/api/v1/field/sync`` the way the app does — a batch whose answer does not come back (the
+server's database went away mid-request) stays queued and is sent again — printing ``answered
+N`` after each answered batch; ``count`` prints what the server holds as JSON. The cluster is
+restarted while ``phone`` runs.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 import time
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,6 +28,65 @@ BATCH = 10
 VISIT_DAY = (2026, 7, 1)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STATE_FILE = "field_restart_state.json"
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _step(step: str, url: str, folder: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "DATABASE_URL": url, "DOORSTEP_DATA_DIR": str(folder)}
+    env.pop("DOORSTEP_ENV", None)
+    return subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+        [sys.executable, "-m", "bench.field_restart", step, str(folder)],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def _finished(process: subprocess.Popen[str], timeout: float = 300) -> str:
+    out, err = process.communicate(timeout=timeout)
+    if process.returncode != 0:
+        raise RuntimeError(err[-3000:])
+    return out
+
+
+def restart_mid_sync(cluster: Any, folder: Path) -> dict[str, Any]:
+    """Set up a day of ``RECORDS`` records, let the phone sync it, restart ``cluster`` (a
+    ``bench.recovery.TempCluster``) once a quarter of the day is in; then what the server
+    holds (``count``), when the restart came, how many batches the phone sent again, and
+    whether the ledger verifies."""
+    from bench.recovery import doorstep
+
+    cluster.client("createdb", "field")
+    url = cluster.url("field")
+    _finished(_step("setup", url, folder))
+    phone = _step("phone", url, folder)
+    if phone.stdout is None:
+        raise RuntimeError("the phone's output is not piped")
+    answered = 0
+    while answered < RECORDS // 4:  # a quarter of the day is in
+        line = phone.stdout.readline()
+        if not line:
+            raise RuntimeError(phone.stderr.read() if phone.stderr else "the phone stopped")
+        if line.startswith("answered "):
+            answered = int(line.split()[1])
+    started = time.perf_counter()
+    cluster.restart()
+    restart_seconds = time.perf_counter() - started
+    last = _finished(phone).strip().splitlines()[-1]
+    if not last.startswith("done retries="):
+        raise RuntimeError(f"the phone ended with {last!r}")
+    held: dict[str, Any] = json.loads(_finished(_step("count", url, folder)))
+    doorstep("ledger", "sign", url=url, data_dir=folder)
+    verified = doorstep("ledger", "verify", url=url, data_dir=folder)
+    return {
+        **held,
+        "restart_after": answered,
+        "restart_seconds": restart_seconds,
+        "resent_batches": int(last.split("=")[1]),
+        "verified": "VERIFIED" in verified.stdout,
+    }
 
 
 def _django() -> None:

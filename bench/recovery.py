@@ -248,6 +248,9 @@ def plain_sql(cluster: TempCluster) -> PlainDump:
 
 
 def main() -> None:
+    from bench.field_restart import BATCH as FIELD_BATCH
+    from bench.field_restart import restart_mid_sync
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=20_000)
     args = parser.parse_args()
@@ -257,6 +260,8 @@ def main() -> None:
         machine.uses_postgres(f"{version.strip()} (a throwaway cluster)")
         result, before, after = backup_restore(cluster, accounts=args.accounts)
         plain = plain_sql(cluster)
+    with TempCluster() as cluster, tempfile.TemporaryDirectory(prefix="ds_restart_") as folder:
+        restart = restart_mid_sync(cluster, Path(folder))
     r = result
     steps = [
         (
@@ -320,6 +325,25 @@ Baseline, same cluster and source database: a plain SQL dump (`pg_dump -Fp`) loa
 | | `pg_dump -Fc` / `pg_restore` | plain SQL / `psql` (baseline) | baseline / ours |
 |---|---:|---:|---:|
 {versus}
+
+A database restart in the middle of a field app's sync (`bench.field_restart`, also
+`tests/deploy/test_field_sync_restart.py`), in another throwaway cluster: a phone sends a day of
+{restart["sent"]} records in batches of {FIELD_BATCH} to `POST /api/v1/field/sync` and keeps any
+batch whose answer does not come back; after {restart["restart_after"]} answered records the
+cluster is restarted (`pg_ctl restart -m fast`, {restart["restart_seconds"]:.1f} s, connections
+cut).
+
+| | |
+|---|---|
+| records sent / stored on the server | {restart["sent"]} / {restart["stored"]} |
+| missing / stored twice | {restart["missing"]} / {restart["doubled"]} |
+| ledger entries for them | {restart["ledger"]} |
+| batches the phone sent again | {restart["resent_batches"]} |
+| `doorstep ledger verify` afterwards | {"VERIFIED" if restart["verified"] else "FAILED"} |
+
+A Celery worker killed mid-task (its pool process, or the whole worker) is tested by
+`tests/deploy/test_worker_killed.py` on every CI run: the rerun's end state equals an
+uninterrupted run's (docs/deploy.md, "Worker failure").
 
 {machine.table()}"""
     )
