@@ -31,12 +31,16 @@ from doorstep.access.services import export_record
 from doorstep.agencies.models import Buyer, Placement, Sale, SaleItem
 from doorstep.agencies.selectors import REGISTER_ROLES, staff_in
 from doorstep.agencies.services import AgencyRefused, _recall
+from doorstep.cases import services as case_services
+from doorstep.cases.lifecycle import OPEN as CASE_OPEN
+from doorstep.cases.lifecycle import Status as CaseStatus
 from doorstep.cases.models import Case
 from doorstep.compliance.proposals import ContactProposal
 from doorstep.compliance.services import contact_allowed, contact_decide
 from doorstep.core.errors import ConflictError, DomainError
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.services import ledger_append
+from doorstep.portfolio.models import Account
 from doorstep.privacy.selectors import consent_in_force
 
 PURPOSE = "transfer_to_buyer"
@@ -190,6 +194,22 @@ def _render(rows: list[dict[str, Any]], file_format: str) -> bytes:
 
 
 @transaction.atomic
+def _hand_over(case: Case, sale: Sale, actor: Any, now: Any) -> None:
+    """The debt is no longer the bank's: its accounts become ``sold`` (the nightly sync opens no
+    case on them again) and an open case closes ``closed_sold``, so nobody at the bank goes on
+    collecting it."""
+    Account.objects.filter(cases=case).update(status=Account.Status.SOLD, updated_at=now)
+    if CaseStatus(case.status) in CASE_OPEN:
+        case_services.case_transition(
+            case=case,
+            target=CaseStatus.CLOSED_SOLD.value,
+            actor=actor,
+            reason=_("Debt sold to %(buyer)s in %(sale)s.")
+            % {"buyer": sale.buyer.name, "sale": sale.reference},
+            by_process=True,
+        )
+
+
 def sale_transfer(
     *,
     actor: Any,
@@ -199,8 +219,9 @@ def sale_transfer(
     channel: str = "api",
 ) -> TransferFile:
     """Hand the sale over: recall any agency placement of the sold cases, send each debtor the
-    notice of assignment through the compliance gate, build the transfer file with only the
-    fields each debtor's consent allows, and ledger its hash. Once only."""
+    notice of assignment through the compliance gate, mark the accounts sold and close the open
+    cases, build the transfer file with only the fields each debtor's consent allows, and ledger
+    its hash. Once only."""
     _require(actor)
     if file_format not in FORMATS:
         raise DomainError("invalid_choice", _("Choose CSV or JSON."), field="file_format")
@@ -233,6 +254,7 @@ def sale_transfer(
         item.notice_sent_at = now if contact_allowed(decision) else None
         item.save(update_fields=["consent", "notice_decision", "notice_sent_at"])
         rows.append(_row(item, item.consent))
+        _hand_over(item.case, sale, actor, now)
     content = _render(rows, file_format)
     digest = content_hash(content)
     sale.status = Sale.Status.TRANSFERRED

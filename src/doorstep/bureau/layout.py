@@ -57,6 +57,7 @@ COLUMNS: tuple[str, ...] = (
 
 # The one-letter account state the bureau reads, most serious first.
 STATUS_CODES = {
+    "T": "transferred (debt sold; the buyer reports it from then on)",
     "W": "written off",
     "L": "in legal proceedings",
     "S": "settled",
@@ -68,6 +69,8 @@ STATUS_CODES = {
 
 def bureau_status(*, case_status: str, account_status: str) -> str:
     """The bureau state of an account from the case's and the account's status."""
+    if case_status == "closed_sold" or account_status == "sold":
+        return "T"
     if case_status == "closed_written_off" or account_status == "charged_off":
         return "W"
     if case_status == "legal":

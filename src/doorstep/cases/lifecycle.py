@@ -23,9 +23,12 @@ class Status(StrEnum):
     CLOSED_CURED = "closed_cured"
     CLOSED_SETTLED = "closed_settled"
     CLOSED_WRITTEN_OFF = "closed_written_off"
+    CLOSED_SOLD = "closed_sold"  # the debt was sold and transferred: no longer the bank's
 
 
-CLOSED = frozenset({Status.CLOSED_CURED, Status.CLOSED_SETTLED, Status.CLOSED_WRITTEN_OFF})
+CLOSED = frozenset(
+    {Status.CLOSED_CURED, Status.CLOSED_SETTLED, Status.CLOSED_WRITTEN_OFF, Status.CLOSED_SOLD}
+)
 OPEN = frozenset(set(Status) - CLOSED)
 
 WRITE_OFF_MIN_DPD = 180
@@ -46,6 +49,7 @@ NEEDS_REASON = gettext_noop("Give a reason for this change.")
 NEEDS_NO_ARREARS = gettext_noop("A case is cured only when nothing is past due.")
 NEEDS_WRITE_OFF_AGE = gettext_noop("A write-off needs at least 180 days past due.")
 NOT_ALLOWED = gettext_noop("A case cannot move from %(current)s to %(target)s.")
+BY_SALE_ONLY = gettext_noop("Only the transfer of a debt sale closes a case as sold.")
 
 Guard = Callable[[Facts], str | None]
 
@@ -91,6 +95,12 @@ TRANSITIONS: dict[tuple[Status, Status], Guard] = {
     (S.LEGAL, S.CLOSED_CURED): _no_arrears,
     (S.LEGAL, S.CLOSED_SETTLED): _reason_given,
     (S.LEGAL, S.CLOSED_WRITTEN_OFF): _write_off_allowed,
+    # A debt sale closes whatever stage the case was at (agencies.sales transfers it).
+    (S.NEW, S.CLOSED_SOLD): _reason_given,
+    (S.ACTIVE, S.CLOSED_SOLD): _reason_given,
+    (S.PROMISED, S.CLOSED_SOLD): _reason_given,
+    (S.IN_PLAN, S.CLOSED_SOLD): _reason_given,
+    (S.LEGAL, S.CLOSED_SOLD): _reason_given,
 }
 
 
@@ -113,5 +123,15 @@ def check(current: Status, target: Status, facts: Facts) -> None:
         raise TransitionRefused(problem)
 
 
+# Reached only through the process that owns them, never chosen by hand: a case closes as sold
+# when its debt-sale transfer runs (``agencies.sales``), which records the sale and the buyer.
+BY_PROCESS_ONLY = frozenset({Status.CLOSED_SOLD})
+
+
 def allowed_targets(current: Status) -> list[Status]:
-    return [target for (source, target) in TRANSITIONS if source == current]
+    """The statuses a person may move a case to from ``current``."""
+    return [
+        target
+        for (source, target) in TRANSITIONS
+        if source == current and target not in BY_PROCESS_ONLY
+    ]

@@ -24,6 +24,7 @@ STATUS_LABELS = {
     Status.CLOSED_CURED: _("Closed: cured"),
     Status.CLOSED_SETTLED: _("Closed: settled"),
     Status.CLOSED_WRITTEN_OFF: _("Closed: written off"),
+    Status.CLOSED_SOLD: _("Closed: debt sold"),
 }
 STATUS_CHOICES = [(status.value, STATUS_LABELS[status]) for status in Status]
 

@@ -142,8 +142,12 @@ def _transition_row(case: Case, target: lifecycle.Status, actor: Any, reason: st
 
 
 @transaction.atomic
-def case_transition(*, case: Case, target: str, actor: Any, reason: str = "") -> Case:
-    """Move ``case`` to ``target`` if the lifecycle table allows it and its guard holds."""
+def case_transition(
+    *, case: Case, target: str, actor: Any, reason: str = "", by_process: bool = False
+) -> Case:
+    """Move ``case`` to ``target`` if the lifecycle table allows it and its guard holds.
+    ``by_process``: the process that owns a status reached no other way (a debt sale's
+    transfer closing the case as sold) is making the change, not a person."""
     case = Case.objects.select_for_update().get(pk=case.pk)
     try:
         wanted = lifecycle.Status(target)
@@ -153,6 +157,8 @@ def case_transition(*, case: Case, target: str, actor: Any, reason: str = "") ->
             _("“%(status)s” is not a case status.") % {"status": target},
             field="status",
         ) from None
+    if wanted in lifecycle.BY_PROCESS_ONLY and not by_process:
+        raise DomainError("transition_refused", _(lifecycle.BY_SALE_ONLY), field="status")
     try:
         lifecycle.check(lifecycle.Status(case.status), wanted, _facts(case, reason))
     except lifecycle.TransitionRefused as refusal:
@@ -571,7 +577,8 @@ def _newly_late_accounts(*, as_of: date, branch: Branch | None) -> dict[int, lis
     )
     covered = Case.objects.filter(accounts=OuterRef("pk"), status__in=sorted(lifecycle.OPEN))
     late = (
-        Account.objects.exclude(status=Account.Status.CLOSED)
+        # A sold debt is the buyer's: the bank opens no case on it again.
+        Account.objects.exclude(status__in=[Account.Status.CLOSED, Account.Status.SOLD])
         .annotate(
             billed=Coalesce(
                 Subquery(billed, output_field=money), Value(Decimal(0)), output_field=money

@@ -142,6 +142,7 @@ class Account(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
         CHARGED_OFF = "charged_off", _("Charged off")
+        SOLD = "sold", _("Sold")  # transferred to a buyer in a debt sale
 
     external_id = models.CharField(_("account number"), max_length=32, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="accounts")

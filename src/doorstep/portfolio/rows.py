@@ -108,6 +108,9 @@ ACCOUNT_STATUSES = {
     "结清": "closed",
     "已核销": "charged_off",
     "核销": "charged_off",
+    "sold": "sold",
+    "已转让": "sold",
+    "已出售": "sold",
 }
 CHANNELS = {
     "transfer": "transfer",

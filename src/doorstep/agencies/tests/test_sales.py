@@ -16,10 +16,14 @@ from doorstep.agencies import sales, services
 from doorstep.agencies.models import Placement, SaleItem
 from doorstep.agencies.rules import PlacementRules
 from doorstep.agencies.tests.conftest import AgencyWorld
+from doorstep.cases.lifecycle import OPEN
+from doorstep.cases.models import Case
+from doorstep.cases.services import cases_sync
 from doorstep.compliance.models import Decision
 from doorstep.core.errors import DomainError
 from doorstep.ledger.entries import content_hash
 from doorstep.ledger.models import LedgerEntry
+from doorstep.portfolio.models import Account
 from doorstep.privacy.services import consent_give
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +104,23 @@ def test_a_sale_is_transferred_once_and_recalls_agency_placements(aw: AgencyWorl
     with pytest.raises(DomainError) as refused:
         sales.sale_transfer(actor=aw.world.user("admin"), sale=sale)
     assert refused.value.code == "already_transferred"
+
+
+def test_a_sold_debt_leaves_collection_and_no_case_opens_on_it_again(aw: AgencyWorld, sale) -> None:  # type: ignore[no-untyped-def]
+    sold = aw.cases[:3]
+    sales.sale_transfer(actor=aw.world.user("admin"), sale=sale)
+    for case in sold:
+        case = Case.objects.get(pk=case.pk)
+        assert case.status == "closed_sold"
+        assert case.closed_at is not None
+        assert set(case.accounts.values_list("status", flat=True)) == {"sold"}
+        change = case.status_changes.order_by("-pk").first()
+        assert "东方资产管理公司" in change.reason
+    # The accounts are still late, but the nightly sync opens no case on them for the bank.
+    cases_sync(as_of=timezone.localdate())
+    accounts = Account.objects.filter(cases__in=sold)
+    assert not Case.objects.filter(accounts__in=accounts, status__in=sorted(OPEN)).exists()
+    assert Case.objects.get(pk=aw.cases[3].pk).status == aw.cases[3].status  # not sold
 
 
 def test_a_case_is_not_sold_twice_and_managers_may_not_sell(aw: AgencyWorld, sale) -> None:  # type: ignore[no-untyped-def]

@@ -186,6 +186,8 @@ def test_a_written_off_or_charged_off_account_is_reported_written_off_before_any
     None
 ):
     assert layout.bureau_status(case_status="closed_written_off", account_status="open") == "W"
+    assert layout.bureau_status(case_status="closed_sold", account_status="sold") == "T"
+    assert layout.bureau_status(case_status="closed_written_off", account_status="sold") == "T"
     assert layout.bureau_status(case_status="legal", account_status="charged_off") == "W"
     assert layout.bureau_status(case_status="legal", account_status="open") == "L"
     assert layout.bureau_status(case_status="in_plan", account_status="open") == "P"

@@ -352,6 +352,19 @@ def test_a_transition_without_a_reason_names_the_reason(world, client) -> None:
     assert Case.objects.get(pk=world.zhang_case.pk).status == "active"
 
 
+def test_only_a_debt_sale_closes_a_case_as_sold(world, client) -> None:
+    response = post(
+        signed_in(client, world, "manager_wang"),
+        f"/api/v1/cases/{world.zhang_case.pk}/transition",
+        {"status": "closed_sold", "reason": "sold it myself"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {
+        "status": ["Only the transfer of a debt sale closes a case as sold."]
+    }
+    assert Case.objects.get(pk=world.zhang_case.pk).status == "active"
+
+
 def test_a_manager_assigns_a_new_case_which_starts_work_on_it(world, client) -> None:
     response = post(
         signed_in(client, world, "manager_liu"),

@@ -32,6 +32,11 @@ ALLOWED = {
     (S.LEGAL, S.CLOSED_CURED),
     (S.LEGAL, S.CLOSED_SETTLED),
     (S.LEGAL, S.CLOSED_WRITTEN_OFF),
+    (S.NEW, S.CLOSED_SOLD),
+    (S.ACTIVE, S.CLOSED_SOLD),
+    (S.PROMISED, S.CLOSED_SOLD),
+    (S.IN_PLAN, S.CLOSED_SOLD),
+    (S.LEGAL, S.CLOSED_SOLD),
 }
 ALL_PAIRS = list(itertools.product(Status, Status))
 
@@ -44,6 +49,7 @@ PASSING = {
     S.CLOSED_CURED: Facts(dpd=0, has_agent=True, reason=""),
     S.CLOSED_SETTLED: Facts(dpd=40, has_agent=True, reason="settled at 70%"),
     S.CLOSED_WRITTEN_OFF: Facts(dpd=200, has_agent=True, reason="uncollectable"),
+    S.CLOSED_SOLD: Facts(dpd=40, has_agent=False, reason="sold to an asset manager"),
 }
 
 
@@ -98,3 +104,8 @@ def test_write_off_needs_180_days_and_a_reason() -> None:
     with pytest.raises(TransitionRefused) as silent:
         lifecycle.check(S.LEGAL, S.CLOSED_WRITTEN_OFF, Facts(dpd=180, has_agent=True, reason=""))
     assert silent.value.message == lifecycle.NEEDS_REASON
+
+
+def test_a_person_may_not_choose_to_close_a_case_as_sold() -> None:
+    for current in (S.NEW, S.ACTIVE, S.PROMISED, S.IN_PLAN, S.LEGAL):
+        assert S.CLOSED_SOLD not in lifecycle.allowed_targets(current)
