@@ -63,6 +63,7 @@ WEB_PARAMS: dict[str, dict[str, str]] = {
     "visits:evidence_file": {"pk": "visit", "record": "missing_uuid"},
     "plans:agreement": {"pk": "plan"},
     "assistant:task_done": {"pk": "missing"},
+    "assistant:task_take": {"pk": "missing"},
     "planning:detail": {"pk": "missing"},
     "planning:reoptimise": {"pk": "missing"},
     "planning:publish": {"pk": "missing"},

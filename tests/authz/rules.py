@@ -133,6 +133,7 @@ WEB_RULES: dict[str, Rule] = {
     "assistant:article": EVERYONE,
     "assistant:tasks": STAFF,
     "assistant:task_done": STAFF,  # form first: no task in the world; the service checks the role
+    "assistant:task_take": STAFF,  # form first: no task in the world; the queue is the team's
     "assistant:case_tasks": BANK_STAFF,
     "assistant:kb": {CO},
     "assistant:kb_edit": {CO},

@@ -23,6 +23,8 @@ from doorstep.plans.models import PLAN_TYPE_LABELS, Plan
 from doorstep.plans.schedule import PlanType
 from doorstep.plans.selectors import case_plan_options
 from doorstep.portfolio.models import Statement
+from doorstep.staff.models import Role
+from doorstep.staff.selectors import staff_for
 
 
 def served_versions() -> list[ArticleVersion]:
@@ -215,6 +217,24 @@ def debtor_plans(case: Case) -> list[PlanChoice]:
         )
         for position, option in enumerate(proposals)
     ]
+
+
+def team_queue(*, user: Any) -> QuerySet[Task]:
+    """Open requests waiting for the user's phone team: on cases nobody works yet, so the
+    case is outside every agent's scope until one of the team takes the request."""
+    staff = staff_for(user)
+    if staff is None or staff.role != Role.PHONE_AGENT or staff.team_id is None:
+        return Task.objects.none()
+    return (
+        Task.objects.filter(
+            status=Task.Status.OPEN,
+            team_id=staff.team_id,
+            assignee__isnull=True,
+            case__agent__isnull=True,
+        )
+        .select_related("case")
+        .order_by("respond_by", "pk")
+    )
 
 
 def task_list(*, user: Any, open_only: bool = True) -> QuerySet[Task]:

@@ -40,11 +40,11 @@ from doorstep.assistant.models import (
     Task,
 )
 from doorstep.assistant.retrieval import Action, detect_action
-from doorstep.assistant.selectors import debtor_plans, library
+from doorstep.assistant.selectors import debtor_plans, library, team_queue
 from doorstep.cases.lifecycle import OPEN
 from doorstep.cases.models import Case, Entry
 from doorstep.cases.selectors import CaseAction, case_get
-from doorstep.cases.services import case_add_entry
+from doorstep.cases.services import case_add_entry, case_assign
 from doorstep.compliance.engine import Verdict
 from doorstep.compliance.models import ContactEvent, Decision
 from doorstep.compliance.proposals import ContactProposal
@@ -66,6 +66,7 @@ from doorstep.plans.services import plan_accept, promise_take
 from doorstep.portfolio.models import Phone
 from doorstep.remote.services import callback_schedule
 from doorstep.staff.models import Role, Team
+from doorstep.staff.selectors import staff_for
 
 ASSISTANT_USERNAME = "assistant"
 CODE_LIFETIME = timedelta(minutes=5)
@@ -860,6 +861,34 @@ def plan_option_request(*, conversation: Conversation, option: int, note: str = 
         "total": str(chosen.total),
     }
     return _task(conversation, case, Task.Kind.PLAN, details)
+
+
+@transaction.atomic
+def task_take(*, task: Task, actor: Any) -> Task:
+    """A phone agent takes a request waiting in their team's queue: the case, which nobody
+    worked, becomes theirs (through the cases app's assignment, so it shows in the case's
+    history), and so does the request."""
+    task = team_queue(user=actor).select_for_update(of=("self",)).filter(pk=task.pk).first()
+    if task is None:
+        raise ConflictError(
+            "not_in_queue", _("This request is no longer waiting in your team's queue.")
+        )
+    staff = staff_for(actor)
+    case_assign(
+        case=task.case,
+        agent=staff,
+        actor=actor,
+        reason=_("Took the debtor's self-service request from the team's queue."),
+    )
+    task.assignee = staff
+    task.save(update_fields=["assignee"])
+    ledger_append(
+        kind="assistant.task_taken",
+        actor=actor,
+        subject={"case": task.case.reference, "task": task.pk},
+        record={"kind": task.kind, "agent": staff.employee_number if staff else None},
+    )
+    return task
 
 
 @transaction.atomic

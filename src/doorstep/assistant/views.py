@@ -14,7 +14,7 @@ from doorstep.assistant import services
 from doorstep.assistant.kb import LANGS
 from doorstep.assistant.kb_views import article_html
 from doorstep.assistant.office_hours import CLOSES, OPENS, RESPONSE_HOURS
-from doorstep.assistant.selectors import library, task_list
+from doorstep.assistant.selectors import library, task_list, team_queue
 from doorstep.core.errors import DomainError
 from doorstep.core.views import login_required
 
@@ -50,8 +50,29 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def tasks(request: HttpRequest) -> HttpResponse:
-    """Staff: the debtors' open self-service requests on the cases they may see."""
-    return render(request, "assistant/tasks.html", {"tasks": task_list(user=request.user)})
+    """Staff: the debtors' open self-service requests on the cases they may see, and for a
+    phone agent those waiting in the team's queue."""
+    return render(
+        request,
+        "assistant/tasks.html",
+        {"tasks": task_list(user=request.user), "queue": team_queue(user=request.user)},
+    )
+
+
+@login_required
+def task_take(request: HttpRequest, pk: int) -> HttpResponse:
+    if request.method != "POST":
+        return redirect("assistant:tasks")
+    task = team_queue(user=request.user).filter(pk=pk).first()
+    if task is None:
+        raise Http404
+    try:
+        services.task_take(task=task, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The request and its case are yours."))
+    return redirect("assistant:tasks")
 
 
 @login_required

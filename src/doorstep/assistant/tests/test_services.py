@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from doorstep.assistant import services
 from doorstep.assistant.models import ArticleVersion, Conversation, Message, Task
-from doorstep.cases.models import Entry
+from doorstep.assistant.selectors import task_list, team_queue
+from doorstep.cases.models import Case, Entry
+from doorstep.cases.services import case_assign
 from doorstep.compliance.models import Hold
 from doorstep.compliance.services import hold_add
 from doorstep.core.errors import DomainError
@@ -383,3 +385,40 @@ def test_quiet_anonymous_chats_are_purged_and_verified_ones_kept(
     assert list(Conversation.objects.values_list("pk", flat=True)) == [verified.pk]
     assert not Message.objects.filter(conversation_id=anonymous.pk).exists()
     assert services.conversations_purge() == 0
+
+
+def test_a_phone_agent_takes_a_request_from_the_team_queue_and_the_case_with_it(
+    world: Any, django_capture_on_commit_callbacks: Any, client: Any
+) -> None:
+    case_assign(case=world.zhang_case, agent=None, actor=world.user("manager_wang"))
+    conversation = _verified(world, django_capture_on_commit_callbacks)
+    task = services.handoff(conversation=conversation, note="请下午联系我")
+    assert (task.assignee, task.team.kind) == (None, "phone")
+    zhao = world.user("agent_zhao")
+    assert list(team_queue(user=zhao)) == [task]
+    assert not task_list(user=zhao).exists()  # the case is nobody's: outside her scope
+    assert not team_queue(user=world.user("agent_li")).exists()  # a field agent has no queue
+
+    client.force_login(zhao)
+    page = client.get("/assistant/tasks/")
+    assert world.zhang_case.reference in page.content.decode()
+    client.post(f"/assistant/tasks/{task.pk}/take/")
+    task.refresh_from_db()
+    case = Case.objects.get(pk=world.zhang_case.pk)
+    assert task.assignee.user == zhao
+    assert case.agent.user == zhao
+    assert list(task_list(user=zhao)) == [task]
+    assert LedgerEntry.objects.filter(kind="assistant.task_taken").count() == 1
+    assert client.post(f"/assistant/tasks/{task.pk}/take/").status_code == 404  # taken
+
+
+def test_a_request_taken_meanwhile_is_not_taken_twice(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    case_assign(case=world.zhang_case, agent=None, actor=world.user("manager_wang"))
+    conversation = _verified(world, django_capture_on_commit_callbacks)
+    task = services.handoff(conversation=conversation, note="")
+    services.task_take(task=task, actor=world.user("agent_zhao"))
+    with pytest.raises(DomainError) as refused:
+        services.task_take(task=task, actor=world.user("agent_zhao"))
+    assert refused.value.code == "not_in_queue"
