@@ -49,6 +49,13 @@ AS_OF = date(2026, 6, 30)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REDIS_URL = os.environ.get("WORKER_KILL_REDIS_URL", "redis://127.0.0.1:6379/11")
 RECEIVED = r"Task {name}\[([0-9a-f-]+)\] received"
+# A second worker with a 5 s visibility timeout that looks for lost tasks every second (kombu
+# otherwise sweeps about every 100 s, longer than a test should wait).
+LOOKS_EVERY_SECOND = {
+    "CELERY_VISIBILITY_TIMEOUT": "5",
+    "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+    "CELERY_UNACKED_RESTORE_THROTTLE": "1",
+}
 LOST = "WorkerLostError('Worker exited prematurely: signal 9 (SIGKILL)"
 
 
@@ -330,7 +337,7 @@ def test_a_lost_worker_s_reminders_are_taken_back_by_another_after_the_visibilit
     assert broker.llen("celery") == 0
 
     lost_at = time.monotonic()
-    second = workers("reminders-2", CELERY_VISIBILITY_TIMEOUT="5")
+    second = workers("reminders-2", **LOOKS_EVERY_SECOND)
     second.wait_for(rf"plans.promise_reminders\[{held}\] succeeded", timeout=60)
     assert time.monotonic() - lost_at >= 5  # not before the visibility timeout
     until(lambda: idle(broker), timeout=10, what="the task acknowledged")
@@ -385,7 +392,7 @@ def test_a_lost_worker_s_reports_are_finished_by_another_with_the_same_cells(
     assert len(held) == len(held_ids) <= 1
     assert done | held | _charts(broker.lrange("celery", 0, -1)) == set(CHARTS)
 
-    second = workers("reports-2", CELERY_VISIBILITY_TIMEOUT="5")
+    second = workers("reports-2", **LOOKS_EVERY_SECOND)
     until(lambda: idle(broker), timeout=60, what="every chart taken back and run", every=0.2)
     for task_id in held_ids:
         second.wait_for(rf"reports.aggregate_chart\[{task_id}\] succeeded", timeout=10)
