@@ -868,11 +868,12 @@ def task_take(*, task: Task, actor: Any) -> Task:
     """A phone agent takes a request waiting in their team's queue: the case, which nobody
     worked, becomes theirs (through the cases app's assignment, so it shows in the case's
     history), and so does the request."""
-    task = team_queue(user=actor).select_for_update(of=("self",)).filter(pk=task.pk).first()
-    if task is None:
+    waiting = team_queue(user=actor).select_for_update(of=("self",)).filter(pk=task.pk).first()
+    if waiting is None:
         raise ConflictError(
             "not_in_queue", _("This request is no longer waiting in your team's queue.")
         )
+    task = waiting
     staff = staff_for(actor)
     case_assign(
         case=task.case,
